@@ -1,0 +1,3 @@
+from dnn_cli.cli import main
+
+main()

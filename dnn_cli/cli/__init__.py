@@ -1,0 +1,23 @@
+"""The `dnn` command line: one module per command, registered on one Typer app."""
+
+from __future__ import annotations
+
+import typer
+
+from . import datasets, init, shapes, train
+
+app = typer.Typer(
+    name="dnn",
+    help="Train fully-connected deep neural networks from YAML configs, in the notation of the deep-learning course.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+for module in (train, shapes, datasets, init):
+    app.command(module.NAME)(module.command)
+
+
+def main() -> None:
+    app()

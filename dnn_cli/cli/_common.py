@@ -1,0 +1,43 @@
+"""What every command shares: the consoles and the error boundary."""
+
+from __future__ import annotations
+
+import functools
+
+import typer
+from rich.console import Console
+
+from ..errors import DnnError
+
+
+def out() -> Console:
+    """The console for results (stdout); plain text when stdout is not a terminal."""
+    return Console(highlight=False)
+
+
+def err() -> Console:
+    """The console for progress (stderr)."""
+    return Console(stderr=True, highlight=False)
+
+
+def fail(error: DnnError) -> typer.Exit:
+    """Print a project error to stderr, one line per problem, and return the Exit to raise."""
+    for line in str(error).splitlines():
+        typer.echo(f"dnn: error: {line}", err=True)
+    return typer.Exit(error.exit_code)
+
+
+def boundary(command):
+    """Turn the project's exceptions into a message on stderr and the error's exit code.
+
+    Only DnnError is caught: anything else is a bug and keeps its traceback.
+    """
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except DnnError as e:
+            raise fail(e) from None
+
+    return wrapper

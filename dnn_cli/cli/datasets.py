@@ -1,0 +1,15 @@
+"""`dnn datasets`: the built-in datasets and their parameters."""
+
+from __future__ import annotations
+
+from .. import render
+from ..data import DATASETS
+from ._common import boundary, out
+
+NAME = "datasets"
+
+
+@boundary
+def command() -> None:
+    """List the built-in datasets (data.source) with their parameters and defaults."""
+    out().print(render.datasets_table(DATASETS))

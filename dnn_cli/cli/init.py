@@ -1,0 +1,28 @@
+"""`dnn init PATH`: write a commented starter config."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import UsageError
+from ..files import atomic_write, check_writable
+from ._common import boundary, out
+
+NAME = "init"
+
+
+@boundary
+def command(
+    path: Annotated[Path, typer.Argument(help="Where to write the config (.yaml).")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented starter config that trains as written (the course's flower network)."""
+    if path.exists() and not force:
+        raise UsageError(f"{path}: already exists; pass --force to overwrite it")
+    check_writable(path, "config")
+    atomic_write(path, resources.files("dnn_cli").joinpath("starter.yaml").read_bytes())
+    out().print(f"wrote {path}; train it with: dnn train {path}")

@@ -1,0 +1,41 @@
+"""`dnn shapes CONFIG`: the dimension table of the configured network, no training."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import numpy as np
+import typer
+
+from .. import render
+from ..config import load_config
+from ..errors import UsageError
+from ..network import shape_rows
+from ..pipeline import load_dataset
+from ._common import boundary, out
+
+NAME = "shapes"
+
+
+@boundary
+def command(
+    config: Annotated[Path, typer.Argument(help="The YAML config.")],
+    m: Annotated[Optional[int], typer.Option("--m", help="The batch size m to show (default: the config's).")] = None,
+    set_: Annotated[list[str], typer.Option("--set", help="Override a key: dotted.key=value (repeatable).")] = [],
+) -> None:
+    """Print n^[l], g^[l] and the shapes of W^[l], b^[l], Z^[l], A^[l], dW^[l], db^[l] for l = 1..L."""
+    cfg = load_config(config, set_)
+    if m is None:
+        m = default_m(cfg)
+    elif m < 1:
+        raise UsageError(f"--m: expected a positive integer, got {m}")
+    rows = shape_rows(cfg.model.layers, cfg.model.activations, m)
+    out().print(render.shapes_table(rows, layers=cfg.model.layers, m=m))
+
+
+def default_m(cfg) -> int:
+    """The config's batch: the size of the train split, or train.batch_size when that is smaller."""
+    dataset = load_dataset(cfg, np.random.default_rng(cfg.seed))
+    m = dataset.m - int(round(cfg.data.dev_fraction * dataset.m))
+    return m if cfg.train.batch_size == "full" else min(m, cfg.train.batch_size)

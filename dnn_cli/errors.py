@@ -1,0 +1,35 @@
+"""The project's exceptions: everything a user can cause raises a DnnError.
+
+Each kind carries the exit code the command line uses for it: 2 for bad input
+(config, data, model file, command-line usage), 1 for a run that failed.
+"""
+
+from __future__ import annotations
+
+
+class DnnError(Exception):
+    """Base of every error a user can cause; `exit_code` is what the CLI exits with."""
+
+    exit_code = 2
+
+
+class ConfigError(DnnError):
+    """The config (file, --set override or flag) is invalid."""
+
+
+class DataError(DnnError):
+    """A data file or a built-in dataset request is invalid."""
+
+
+class ModelFileError(DnnError):
+    """A model or parameter file is missing, corrupt or does not fit."""
+
+
+class UsageError(DnnError):
+    """A command-line argument combination that cannot work."""
+
+
+class TrainingError(DnnError):
+    """The run itself failed (the cost diverged, a check did not pass)."""
+
+    exit_code = 1

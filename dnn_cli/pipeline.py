@@ -1,0 +1,122 @@
+"""From a validated config to a trained network: data, splits, scaling, parameters, training.
+
+One `np.random.default_rng(seed)` is made here and split into independent streams for the data,
+the initial parameters and the training loop (batch order, dropout), so changing the init scheme
+never changes the data and `--init-from` never changes the batch order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .data import Dataset, Standardizer, load_file, make_dataset, split
+from .errors import ConfigError
+from .losses import resolve_loss
+from .network import Network
+from .training import TrainingState, new_state, train
+
+
+@dataclass
+class Prepared:
+    """Everything a run needs: the network, the (scaled) splits and the training state."""
+
+    config: object
+    network: Network
+    train: Dataset
+    dev: Dataset | None
+    standardizer: Standardizer | None
+    state: TrainingState
+
+    def train_options(self) -> dict:
+        """Keyword arguments for `training.train` / `iter_epochs` from the config's train keys."""
+        t = self.config.train
+        options = {key: getattr(t, key) for key in (
+            "epochs", "learning_rate", "batch_size", "l2", "lr_decay", "decay_rate", "decay_every", "log_every")}
+        options["keep_prob"] = self.config.model.keep_prob
+        options["early_stopping"] = t.early_stopping.model_dump() if t.early_stopping else None
+        if self.dev is not None:
+            options["X_dev"], options["Y_dev"] = self.dev.X, self.dev.y
+        return options
+
+
+def task_of(config) -> str:
+    """'regression' for a mean-squared-error network, else 'classification'."""
+    loss = resolve_loss(config.model.loss, config.model.activation_names()[-1])
+    return "regression" if loss.name == "mse" else "classification"
+
+
+def load_dataset(config, rng) -> Dataset:
+    """The config's data: a built-in dataset drawn from `rng`, or a CSV/NPZ file."""
+    data = config.data
+    task = task_of(config)
+    if data.is_file():
+        return load_file(data.source, label=data.label, task=task)
+    dataset = make_dataset(data.source, rng, n_samples=data.n_samples, noise=data.noise,
+                           n_classes=data.n_classes, n_features=data.n_features)
+    if dataset.task != task:
+        raise ConfigError(f"data.source: '{data.source}' is a {dataset.task} dataset, but the output "
+                          f"activation '{config.model.activation_names()[-1]}' makes this a {task} network")
+    return dataset
+
+
+def check_fit(config, dataset: Dataset, source: str) -> None:
+    """n^[0] must equal the data's feature count, and n^[L] must fit its classes or targets."""
+    layers = config.model.layers
+    problems = []
+    if layers[0] != dataset.n_x:
+        problems.append(f"model.layers[0]: n^[0] = {layers[0]} but the data ({dataset.source}) has "
+                        f"{dataset.n_x} features")
+    n_L, output = layers[-1], config.model.activation_names()[-1]
+    if dataset.task == "classification":
+        K = len(dataset.classes)
+        if output == "softmax" and n_L != K:
+            problems.append(f"model.layers[-1]: n^[L] = {n_L} but the data has {K} classes; a softmax "
+                            f"output needs one unit per class")
+        if output == "sigmoid" and (n_L != 1 or K > 2):
+            problems.append(f"model.layers[-1]: a sigmoid output needs n^[L] = 1 and 2 classes, got "
+                            f"n^[L] = {n_L} and {K} classes; use softmax with n^[L] = {K}")
+    elif n_L != dataset.y.shape[0]:
+        problems.append(f"model.layers[-1]: n^[L] = {n_L} but the data has {dataset.y.shape[0]} target "
+                        f"column(s)")
+    if problems:
+        raise ConfigError("\n".join(f"{source}: {p}" for p in problems))
+
+
+def prepare(config, *, source: str = "<config>", parameters: dict | None = None) -> Prepared:
+    """Data, splits, scaling and a network (new from the init scheme, or from `parameters`)."""
+    data_rng, init_rng, train_rng = np.random.default_rng(config.seed).spawn(3)
+    dtype = np.dtype(config.train.dtype)
+    dataset = load_dataset(config, data_rng)
+    check_fit(config, dataset, source)
+    train_set, dev_set = split(dataset, config.data.dev_fraction, data_rng)
+    standardizer = None
+    if config.data.standardize:
+        standardizer = Standardizer.fit(train_set.X)
+        train_set = _scaled(train_set, standardizer)
+        dev_set = _scaled(dev_set, standardizer) if dev_set is not None else None
+    model = config.model
+    if parameters is None:
+        network = Network.initialize(model.layers, model.activations, model.init, rng=init_rng,
+                                     init_scale=model.init_scale, loss=model.loss, dtype=dtype)
+    else:
+        W = [np.array(parameters[f"W{l}"], dtype=dtype) for l in range(1, len(model.layers))]
+        b = [np.array(parameters[f"b{l}"], dtype=dtype) for l in range(1, len(model.layers))]
+        network = Network(W, b, model.activations, loss=model.loss)
+    t = config.train
+    state = new_state(network, optimizer=t.optimizer, beta1=t.beta1, beta2=t.beta2, epsilon=t.epsilon,
+                      rng=train_rng)
+    return Prepared(config, network, train_set, dev_set, standardizer, state)
+
+
+def _scaled(dataset: Dataset, standardizer: Standardizer) -> Dataset:
+    from dataclasses import replace
+
+    return replace(dataset, X=standardizer.transform(dataset.X))
+
+
+def fit(prepared: Prepared, *, callback=None):
+    """Train the prepared network; returns the `training.TrainResult`."""
+    return train(prepared.network, prepared.train.X, prepared.train.y, state=prepared.state,
+                 callback=callback, **prepared.train_options())

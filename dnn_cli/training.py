@@ -1,0 +1,210 @@
+"""The training loop: mini-batches, one optimizer step per batch, one result per epoch.
+
+`iter_epochs` is a generator the CLI renders as it goes; `train` runs it to the end and returns
+the history and final metrics. The cost recorded for epoch e is computed on the forward pass of
+epoch e, before that epoch's updates (epoch 0 is the cost of the initial parameters); with
+mini-batches it is the mean over the epoch's batches, weighted by batch size.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .errors import ConfigError, TrainingError
+from .metrics import evaluate, scores
+from .optimizers import get_optimizer
+from .schedules import SCHEDULES
+
+
+@dataclass(frozen=True)
+class EpochResult:
+    """What one epoch measured. Metrics other than the cost are filled on logged epochs only."""
+
+    epoch: int
+    cost: float
+    learning_rate: float
+    logged: bool = False
+    train_accuracy: float | None = None
+    train_rmse: float | None = None
+    dev_cost: float | None = None
+    dev_accuracy: float | None = None
+    dev_rmse: float | None = None
+
+    def to_dict(self) -> dict:
+        """The fields that were measured, without `logged`."""
+        return {k: v for k, v in asdict(self).items() if v is not None and k != "logged"}
+
+
+@dataclass
+class TrainingState:
+    """Everything the loop carries between epochs, so a run can be checkpointed and resumed exactly.
+
+    `epoch` is the next epoch to run; `rng` draws the mini-batch order and the dropout masks.
+    """
+
+    optimizer: object
+    rng: np.random.Generator
+    epoch: int = 0
+    costs: list = field(default_factory=list)
+    best_cost: float = math.inf
+    best_epoch: int | None = None
+    best_W: list | None = None
+    best_b: list | None = None
+    wait: int = 0
+    stopped_early: bool = False
+
+
+@dataclass
+class TrainResult:
+    """A finished run: the network (trained in place), logged history, final metrics, wall time."""
+
+    network: object
+    history: list
+    final: dict
+    seconds: float
+    state: TrainingState
+
+    @property
+    def costs(self) -> list:
+        """The cost of every epoch run (not only the logged ones)."""
+        return self.state.costs
+
+
+def keep_probs(keep_prob, L: int):
+    """One keep probability per hidden layer l = 1..L-1, or None when dropout is off."""
+    probs = [float(keep_prob)] * (L - 1) if np.isscalar(keep_prob) else [float(p) for p in keep_prob]
+    if len(probs) != L - 1:
+        raise ConfigError(f"model.keep_prob: expected one value per hidden layer ({L - 1}), got {len(probs)}")
+    for p in probs:
+        if not 0.0 < p <= 1.0:
+            raise ConfigError(f"model.keep_prob: expected values in (0, 1], got {p}")
+    return probs if any(p < 1.0 for p in probs) else None
+
+
+def batches(m: int, batch_size, rng) -> list:
+    """Column index sets for one epoch: all of 0..m-1 in order for full batch, else a fresh shuffle."""
+    if batch_size in (None, "full") or batch_size >= m:
+        return [slice(None)]
+    order = rng.permutation(m)
+    return [order[k:k + batch_size] for k in range(0, m, batch_size)]
+
+
+def new_state(network, *, optimizer="gd", beta1=0.9, beta2=0.999, epsilon=1e-8, rng=None) -> TrainingState:
+    """A fresh TrainingState: optimizer state at zero, epoch 0."""
+    opt = get_optimizer(optimizer)(network.W, network.b, beta1=beta1, beta2=beta2, epsilon=epsilon)
+    return TrainingState(optimizer=opt, rng=rng if rng is not None else np.random.default_rng())
+
+
+def iter_epochs(network, X, Y, *, epochs: int, learning_rate: float, batch_size="full", l2: float = 0.0,
+                keep_prob=1.0, lr_decay: str = "none", decay_rate: float = 0.0, decay_every: int = 1000,
+                early_stopping: dict | None = None, log_every: int = 1, X_dev=None, Y_dev=None,
+                state: TrainingState | None = None, **optimizer_options) -> Iterator[EpochResult]:
+    """Train `network` in place from epoch `state.epoch` to `epochs - 1`, yielding each epoch's result.
+
+    X (n^[0], m), Y (n^[L], m) or integer labels (1, m); X_dev, Y_dev likewise. Keyword names are
+    the config's `train` keys; `optimizer`, `beta1`, `beta2`, `epsilon` go to the optimizer
+    when no `state` is given.
+    """
+    if state is None:
+        state = new_state(network, **optimizer_options)
+    X = np.asarray(X, dtype=network.dtype)
+    Y = network.targets(Y)
+    has_dev = X_dev is not None
+    if has_dev:
+        X_dev = np.asarray(X_dev, dtype=network.dtype)
+        Y_dev = network.targets(Y_dev)
+    elif early_stopping:
+        raise ConfigError("train.early_stopping: needs a dev split (set data.dev_fraction > 0)")
+    m = X.shape[1]
+    keep = keep_probs(keep_prob, network.L)
+    schedule = SCHEDULES[lr_decay]
+    last = epochs - 1
+    while state.epoch < epochs and not state.stopped_early:
+        epoch = state.epoch
+        alpha = schedule(learning_rate, epoch, decay_rate, decay_every)
+        logged = epoch % log_every == 0 or epoch == last
+        batch_costs, outputs, measured = [], [], {}
+        if has_dev and (logged or early_stopping):
+            # Like the cost, the dev metrics of epoch e describe the parameters before its updates.
+            dev = evaluate(network, X_dev, Y_dev)
+            if logged:
+                measured.update({f"dev_{k}": v for k, v in dev.items() if k != "m"})
+            if early_stopping:
+                _watch(state, network, dev["cost"], epoch, early_stopping)
+                if state.stopped_early:
+                    break
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for idx in batches(m, batch_size, state.rng):
+                X_t, Y_t = X[:, idx], Y[:, idx]
+                AL, caches = network.forward(X_t, keep_prob=keep, rng=state.rng)
+                J = network.cost(AL, Y_t, l2=l2)
+                if not math.isfinite(J):
+                    raise TrainingError(
+                        f"the cost became {J} at epoch {epoch} with learning_rate {alpha:g}: "
+                        "the run diverged; lower train.learning_rate"
+                    )
+                batch_costs.append((J, Y_t.shape[1]))
+                if logged:
+                    outputs.append((AL, Y_t))
+                grads = network.backward(Y_t, caches, l2=l2)
+                state.optimizer.step(network.W, network.b, grads, alpha)
+        cost = batch_costs[0][0] if len(batch_costs) == 1 else sum(J * n for J, n in batch_costs) / m
+        state.costs.append(cost)
+        state.epoch += 1
+        if logged:
+            AL = np.concatenate([a for a, _ in outputs], axis=1)
+            Y_seen = np.concatenate([y for _, y in outputs], axis=1)
+            measured.update({f"train_{k}": v for k, v in scores(network, AL, Y_seen).items()})
+        yield EpochResult(epoch, cost, alpha, logged, **measured)
+    if early_stopping and state.best_W is not None:
+        for P, best in zip(network.W + network.b, state.best_W + state.best_b):
+            P[...] = best
+
+
+def _watch(state, network, dev_cost, epoch, early_stopping):
+    """Early stopping: remember the best parameters by dev cost; stop after `patience` epochs without progress."""
+    if dev_cost < state.best_cost - early_stopping.get("min_delta", 0.0):
+        state.best_cost, state.best_epoch, state.wait = dev_cost, epoch, 0
+        state.best_W = [W.copy() for W in network.W]
+        state.best_b = [b.copy() for b in network.b]
+    else:
+        state.wait += 1
+        if state.wait >= early_stopping["patience"]:
+            state.stopped_early = True
+
+
+def train(network, X, Y, *, callback: Callable | None = None, **options) -> TrainResult:
+    """Run `iter_epochs` to the end; return the logged history and the final train (and dev) metrics.
+
+    `callback(result)` is called with every EpochResult, e.g. to draw a progress bar.
+    """
+    start = time.perf_counter()
+    state = options.pop("state", None)
+    if state is None:
+        optimizer_keys = ("optimizer", "beta1", "beta2", "epsilon", "rng")
+        state = new_state(network, **{k: options.pop(k) for k in optimizer_keys if k in options})
+    history = []
+    for result in iter_epochs(network, X, Y, state=state, **options):
+        if result.logged:
+            history.append(result)
+        if callback is not None:
+            callback(result)
+    final = final_metrics(network, X, Y, options.get("X_dev"), options.get("Y_dev"))
+    if state.best_epoch is not None:
+        final["best_epoch"] = state.best_epoch
+    return TrainResult(network, history, final, time.perf_counter() - start, state)
+
+
+def final_metrics(network, X, Y, X_dev=None, Y_dev=None) -> dict:
+    """{'cost', 'train_accuracy' | 'train_rmse', 'dev_cost', ...} of the network as it is now."""
+    train = evaluate(network, X, Y)
+    final = {"cost": train.pop("cost")}
+    final.update({f"train_{k}": v for k, v in train.items()})
+    if X_dev is not None:
+        final.update({f"dev_{k}": v for k, v in evaluate(network, X_dev, Y_dev).items()})
+    return final
