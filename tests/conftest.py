@@ -1,0 +1,29 @@
+"""Shared fixtures: the CLI runner with a fixed width, and paths to the shipped configs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dnn_cli.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = ROOT / "configs"
+
+
+@pytest.fixture
+def cli():
+    """Run `dnn ARGS...` in-process; returns click's Result (exit_code, stdout, stderr, output)."""
+    runner = CliRunner(env={"COLUMNS": "120", "NO_COLOR": "1"})
+
+    def run(*args):
+        return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+    return run
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
