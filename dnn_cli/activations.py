@@ -6,13 +6,12 @@ because most derivatives are cheapest from A (sigmoid: A (1 - A), tanh: 1 - A^2)
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import ConfigError
+from .errors import ConfigError, suggest  # noqa: F401  (suggest is re-exported for older imports)
 
 LEAKY_RELU_SLOPE = 0.01
 
@@ -71,7 +70,9 @@ def linear_derivative(Z, A):
 
 def softmax(Z):
     """Column-wise softmax: A[k, i] = exp(Z[k, i]) / sum_j exp(Z[j, i]); max-shifted so exp never overflows."""
-    E = np.exp(Z - Z.max(axis=0, keepdims=True))
+    # Z - max can overflow to -inf for |Z| near 1e308; exp(-inf) = 0 is then the right answer.
+    with np.errstate(over="ignore"):
+        E = np.exp(Z - Z.max(axis=0, keepdims=True))
     return E / E.sum(axis=0, keepdims=True)
 
 
@@ -101,12 +102,6 @@ ACTIVATIONS: dict[str, Activation] = {
     "linear": Activation("linear", linear, linear_derivative),
     "softmax": Activation("softmax", softmax, softmax_derivative, hidden_ok=False),
 }
-
-
-def suggest(name: str, choices) -> str:
-    """' did you mean 'x'?' for the closest choice, or '' when none is close."""
-    close = difflib.get_close_matches(str(name), list(choices), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def get_activation(name: str) -> Activation:

@@ -14,8 +14,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .activations import suggest
-from .errors import ConfigError
+from .errors import ConfigError, suggest
 from .initializers import INITIALIZERS
 from .losses import LOSSES, resolve_loss
 from .network import check_architecture, expand_activations
@@ -200,7 +199,7 @@ def _explain(error: dict, models: dict) -> str:
     bounds = {"greater_than": "> {gt}", "greater_than_equal": ">= {ge}", "less_than": "< {lt}",
               "less_than_equal": "<= {le}"}
     if kind in bounds:
-        return f"expected a number {bounds[kind].format(**ctx)}, got {got_text}"
+        return f"expected a number {bounds[kind].format(**{k: f'{v:g}' for k, v in ctx.items()})}, got {got_text}"
     for prefix, text in _KIND.items():
         if kind.startswith(prefix + "_") or kind == prefix + "_type":
             return f"expected {text}, got {got_text}"

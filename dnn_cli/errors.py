@@ -6,6 +6,8 @@ Each kind carries the exit code the command line uses for it: 2 for bad input
 
 from __future__ import annotations
 
+import difflib
+
 
 class DnnError(Exception):
     """Base of every error a user can cause; `exit_code` is what the CLI exits with."""
@@ -33,3 +35,17 @@ class TrainingError(DnnError):
     """The run itself failed (the cost diverged, a check did not pass)."""
 
     exit_code = 1
+
+
+def suggest(name, choices) -> str:
+    """"; did you mean 'x'?" for the closest of `choices`, or "" when none is close.
+
+    Close means similar spelling, or `name` being the initials of a snake_case choice
+    ('lr' -> 'learning_rate').
+    """
+    choices = [str(c) for c in choices]
+    name = str(name)
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    if not close:
+        close = [c for c in choices if "_" in c and "".join(w[0] for w in c.split("_") if w) == name.lower()]
+    return f"; did you mean '{close[0]}'?" if close else ""

@@ -10,8 +10,7 @@ import math
 
 import numpy as np
 
-from .activations import suggest
-from .errors import ConfigError
+from .errors import ConfigError, suggest
 
 
 def zeros(n, n_prev, rng, scale):

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .activations import ACTIVATIONS, suggest
-from .errors import ConfigError
+from .activations import ACTIVATIONS
+from .errors import ConfigError, suggest
 
 
 def _clipped(AL):

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import suggest
-from .errors import ConfigError
+from .errors import ConfigError, suggest
 
 
 class GradientDescent:
