@@ -119,7 +119,8 @@ class Config(_Strict):
         return self.model_dump(mode="json")
 
     def to_yaml(self) -> str:
-        return yaml.safe_dump(self.to_dict(), sort_keys=False, default_flow_style=None)
+        """The resolved config as YAML: mappings as blocks, lists inline ([2, 4, 1])."""
+        return yaml.dump(self.to_dict(), Dumper=_Dumper, sort_keys=False)
 
 
 # PyYAML follows YAML 1.1, where 1e-8 (no dot) is a string; a config author means a number.
@@ -131,6 +132,14 @@ class _Loader(yaml.SafeLoader):
 
 
 _Loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789"))
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(list, lambda dumper, data: dumper.represent_sequence(
+    "tag:yaml.org,2002:seq", data, flow_style=True))
 
 
 def _positions(node, path=(), out=None) -> dict:

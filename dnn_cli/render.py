@@ -76,19 +76,18 @@ def _table(title: str, columns, caption: str | None = None) -> Table:
 
 
 def shapes_table(rows, *, layers, m: int) -> Table:
-    """l, g^[l], W^[l], b^[l], Z^[l] and A^[l], dW^[l], db^[l] and the parameter count per layer."""
+    """l, n^[l], g^[l], the shapes of W^[l] (= dW^[l]), b^[l] (= db^[l]), Z^[l] and A^[l], and parameter counts."""
     L = len(layers) - 1
     total = sum(r["parameters"] for r in rows)
     table = _table(f"Dimensions: L = {L}, n^[0] = n_x = {layers[0]}, m = {m}",
-                   [("l", "right"), ("n^[l]", "right"), ("g^[l]", "left"), ("W^[l]", "right"),
-                    ("b^[l]", "right"), ("Z^[l], A^[l]", "right"), ("dW^[l]", "right"), ("db^[l]", "right"),
-                    ("params", "right")],
+                   [("l", "right"), ("n^[l]", "right"), ("g^[l]", "left"), ("W^[l], dW^[l]", "right"),
+                    ("b^[l], db^[l]", "right"), ("Z^[l], A^[l]", "right"), ("params", "right")],
                    caption=f"layers n^[0..L] = {list(layers)}; A^[0] = X is {_shape((layers[0], m))}")
     for r in rows:
         table.add_row(str(r["l"]), str(r["W"][0]), r["g"], _shape(r["W"]), _shape(r["b"]), _shape(r["Z"]),
-                      _shape(r["dW"]), _shape(r["db"]), f"{r['parameters']:,}")
+                      f"{r['parameters']:,}")
     table.add_section()
-    table.add_row("", "", "", "", "", "", "", "total", f"{total:,}")
+    table.add_row("", "", "", "", "", "total", f"{total:,}")
     return table
 
 
