@@ -7,7 +7,7 @@ never changes the data and `--init-from` never changes the batch order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -111,8 +111,6 @@ def prepare(config, *, source: str = "<config>", parameters: dict | None = None)
 
 
 def _scaled(dataset: Dataset, standardizer: Standardizer) -> Dataset:
-    from dataclasses import replace
-
     return replace(dataset, X=standardizer.transform(dataset.X))
 
 
