@@ -14,7 +14,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import ConfigError, suggest
+from .errors import ConfigError, shorten, suggest
 from .initializers import INITIALIZERS
 from .losses import LOSSES, resolve_loss
 from .network import check_architecture, expand_activations
@@ -26,7 +26,8 @@ FILE_SUFFIXES = (".csv", ".npz")
 
 class _Strict(BaseModel):
     # strict: a YAML string "0.1" is not silently taken for a number, nor true for 1.
-    model_config = ConfigDict(extra="forbid", strict=True)
+    # allow_inf_nan=False: .inf or .nan for a rate or a size is never meant.
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class DataConfig(_Strict):
@@ -161,20 +162,57 @@ def _positions(node, path=(), out=None) -> dict:
     return out
 
 
+MAX_VALUES = 100_000
+
+
+def _expanded_size(node, memo: dict) -> int:
+    """How many values the document has once every alias is expanded (aliases share nodes)."""
+    key = id(node)
+    if key in memo:
+        if memo[key] is None:
+            raise ConfigError("a YAML alias refers to itself; refusing the recursive document")
+        return memo[key]
+    memo[key] = None
+    if isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded_size(item, memo) for item in node.value)
+    else:
+        size = 1
+    memo[key] = size
+    return size
+
+
 def parse_yaml(text: str, source: str) -> tuple[Any, dict]:
-    """The YAML document (safe tags only) and the line of each key path; ConfigError on bad YAML."""
+    """The YAML document (safe tags only) and the line of each key path; ConfigError on bad YAML.
+
+    The document is parsed once; alias expansion is bounded (a 'billion laughs' document is refused
+    before anything is built) and objects are never constructed from tags.
+    """
+    loader = None
     try:
-        node = yaml.compose(text, Loader=_Loader)
-        lines = _positions(node) if node is not None else {}
-        data = yaml.load(text, Loader=_Loader)
+        loader = _Loader(text)
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}
+        if _expanded_size(node, {}) > MAX_VALUES:
+            raise ConfigError(f"the document expands to more than {MAX_VALUES:,} values through YAML aliases; "
+                              "refusing it")
+        lines = _positions(node)
+        data = loader.construct_document(node)
     except ConfigError as e:
         raise ConfigError(f"{source}: {e}") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: the YAML is nested too deeply") from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = f":{mark.line + 1}" if mark else ""
         raise ConfigError(f"{source}{where}: invalid YAML: {e.problem or e.context}") from None
     except yaml.YAMLError as e:
         raise ConfigError(f"{source}: invalid YAML: {e}") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
     return data, lines
 
 
@@ -194,7 +232,7 @@ _KIND = {
 def _explain(error: dict, models: dict) -> str:
     """One pydantic error as 'expected ..., got ...' (with 'did you mean' for names)."""
     kind, got, ctx = error["type"], error.get("input"), error.get("ctx") or {}
-    got_text = f"{got!r}" if not isinstance(got, (dict, list)) else type(got).__name__
+    got_text = shorten(repr(got)) if not isinstance(got, (dict, list)) else type(got).__name__
     if kind == "missing":
         return "required key is missing"
     if kind == "extra_forbidden":

@@ -44,8 +44,14 @@ def suggest(name, choices) -> str:
     ('lr' -> 'learning_rate').
     """
     choices = [str(c) for c in choices]
-    name = str(name)
+    name = str(name)[:200]
     close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
     if not close:
         close = [c for c in choices if "_" in c and "".join(w[0] for w in c.split("_") if w) == name.lower()]
     return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def shorten(text, limit: int = 60) -> str:
+    """`text` cut to `limit` characters with an ellipsis, so a huge value never floods a message."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

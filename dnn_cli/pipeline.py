@@ -11,10 +11,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .data import Dataset, Standardizer, load_file, make_dataset, split
-from .errors import ConfigError
+from .data import DATASETS, Dataset, Standardizer, load_file, make_dataset, split
+from .errors import ConfigError, DataError
 from .losses import resolve_loss
 from .network import Network
+from .resources import check_fits, data_bytes, training_bytes
 from .training import TrainingState, new_state, train
 
 
@@ -47,14 +48,22 @@ def task_of(config) -> str:
     return "regression" if loss.name == "mse" else "classification"
 
 
-def load_dataset(config, rng) -> Dataset:
+def load_dataset(config, rng, source: str = "<config>") -> Dataset:
     """The config's data: a built-in dataset drawn from `rng`, or a CSV/NPZ file."""
     data = config.data
     task = task_of(config)
     if data.is_file():
         return load_file(data.source, label=data.label, task=task)
-    dataset = make_dataset(data.source, rng, n_samples=data.n_samples, noise=data.noise,
-                           n_classes=data.n_classes, n_features=data.n_features)
+    spec = DATASETS.get(data.source)
+    if spec is not None:
+        m = data.n_samples or spec.defaults.get("n_samples", 0)
+        n_x = data.n_features or spec.defaults.get("n_features", config.model.layers[0])
+        check_fits(data_bytes(m, n_x, 1), f"dataset '{data.source}' with n_samples = {m:,}", source)
+    try:
+        dataset = make_dataset(data.source, rng, n_samples=data.n_samples, noise=data.noise,
+                               n_classes=data.n_classes, n_features=data.n_features)
+    except DataError as e:
+        raise ConfigError(f"{source}: data: {e}") from None
     if dataset.task != task:
         raise ConfigError(f"data.source: '{data.source}' is a {dataset.task} dataset, but the output "
                           f"activation '{config.model.activation_names()[-1]}' makes this a {task} network")
@@ -88,8 +97,11 @@ def prepare(config, *, source: str = "<config>", parameters: dict | None = None)
     """Data, splits, scaling and a network (new from the init scheme, or from `parameters`)."""
     data_rng, init_rng, train_rng = np.random.default_rng(config.seed).spawn(3)
     dtype = np.dtype(config.train.dtype)
-    dataset = load_dataset(config, data_rng)
+    dataset = load_dataset(config, data_rng, source)
     check_fit(config, dataset, source)
+    t = config.train
+    check_fits(training_bytes(config.model.layers, dataset.m, t.batch_size, t.dtype, t.optimizer),
+               f"training layers {config.model.layers} on {dataset.m:,} samples", source)
     train_set, dev_set = split(dataset, config.data.dev_fraction, data_rng)
     standardizer = None
     if config.data.standardize:
@@ -104,7 +116,6 @@ def prepare(config, *, source: str = "<config>", parameters: dict | None = None)
         W = [np.array(parameters[f"W{l}"], dtype=dtype) for l in range(1, len(model.layers))]
         b = [np.array(parameters[f"b{l}"], dtype=dtype) for l in range(1, len(model.layers))]
         network = Network(W, b, model.activations, loss=model.loss)
-    t = config.train
     state = new_state(network, optimizer=t.optimizer, beta1=t.beta1, beta2=t.beta2, epsilon=t.epsilon,
                       rng=train_rng)
     return Prepared(config, network, train_set, dev_set, standardizer, state)

@@ -27,15 +27,15 @@ def command(
     """Print n^[l], g^[l] and the shapes of W^[l], b^[l], Z^[l], A^[l], dW^[l], db^[l] for l = 1..L."""
     cfg = load_config(config, set_)
     if m is None:
-        m = default_m(cfg)
+        m = default_m(cfg, str(config))
     elif m < 1:
         raise UsageError(f"--m: expected a positive integer, got {m}")
     rows = shape_rows(cfg.model.layers, cfg.model.activations, m)
     out().print(render.shapes_table(rows, layers=cfg.model.layers, m=m))
 
 
-def default_m(cfg) -> int:
+def default_m(cfg, source: str) -> int:
     """The config's batch: the size of the train split, or train.batch_size when that is smaller."""
-    dataset = load_dataset(cfg, np.random.default_rng(cfg.seed))
+    dataset = load_dataset(cfg, np.random.default_rng(cfg.seed), source)
     m = dataset.m - int(round(cfg.data.dev_fraction * dataset.m))
     return m if cfg.train.batch_size == "full" else min(m, cfg.train.batch_size)

@@ -1,0 +1,53 @@
+"""Memory a run needs, estimated before anything large is allocated, against what the machine has."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .errors import ConfigError
+
+MOMENTS = {"gd": 0, "momentum": 1, "rmsprop": 1, "adam": 2}
+
+
+def available_bytes() -> int | None:
+    """The memory available to a new allocation (MemAvailable on Linux), or None when unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def data_bytes(m: int, n_x: int, n_y: int) -> int:
+    """X (n_x, m) and Y (n_y, m) in float64, twice over (generation, then the split copies)."""
+    return 2 * 8 * m * (n_x + n_y)
+
+
+def training_bytes(layers, m: int, batch_size, dtype: str, optimizer: str) -> int:
+    """Parameters, gradients and optimizer moments, plus one batch of Z, A and dZ for every layer."""
+    item = np.dtype(dtype).itemsize
+    parameters = sum(n * (n_prev + 1) for n_prev, n in zip(layers[:-1], layers[1:]))
+    batch = m if batch_size == "full" else min(int(batch_size), m)
+    activations = 3 * batch * sum(layers)
+    return item * (parameters * (2 + MOMENTS.get(optimizer, 2)) + activations)
+
+
+def _gib(n: int) -> str:
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB"
+
+
+def check_fits(needed: int, what: str, source: str = "") -> None:
+    """ConfigError when `needed` bytes exceed the memory available now (refuse, rather than be killed)."""
+    available = available_bytes()
+    if available is not None and needed > available:
+        prefix = f"{source}: " if source else ""
+        raise ConfigError(f"{prefix}{what} needs about {_gib(needed)} of memory, but only {_gib(available)} "
+                          "is available; use fewer samples or smaller layers")
