@@ -125,3 +125,131 @@ def sparkline(values, width: int = 40) -> str:
     lo, hi = min(values), max(values)
     span = hi - lo or 1.0
     return "".join(SPARK[min(len(SPARK) - 1, int((v - lo) / span * len(SPARK)))] for v in values)
+
+
+# ---------------------------------------------------------------------------------------------
+# compare-init, compare-activations, gradcheck (from dnn_cli.experiments and dnn_cli.gradcheck)
+
+
+def _mean_sd(values, fmt) -> str:
+    """'0.693' for one value, '0.693 ± 0.004' (mean ± standard deviation) for repeats."""
+    values = [v for v in values if v is not None]
+    if not values:
+        return ""
+    mean = sum(values) / len(values)
+    if len(values) == 1:
+        return fmt(mean)
+    sd = (sum((v - mean) ** 2 for v in values) / len(values)) ** 0.5
+    return f"{fmt(mean)} ± {fmt(sd).replace(' %', '')}" + (" %" if fmt(mean).endswith("%") else "")
+
+
+def _cost(value) -> str:
+    return "" if value is None else f"{value:.4f}"
+
+
+def _score_columns(runs) -> list:
+    """(final key, column title, formatter) for the scores the runs have: accuracy or RMSE, train and dev."""
+    present = {key for run in runs for key in run.final}
+    columns = []
+    for key, title, fmt in (("train_accuracy", "train acc", _pct), ("train_rmse", "train RMSE", _cost),
+                            ("dev_accuracy", "dev acc", _pct), ("dev_rmse", "dev RMSE", _cost)):
+        if key in present:
+            columns.append((key, title, fmt))
+    return columns
+
+
+def compare_init_table(comparison) -> Table:
+    """One row per init scheme: costs, scores, distinct units per hidden layer out of n^[l], verdict."""
+    runs = [r for s in comparison.schemes for r in s.runs]
+    scores = _score_columns(runs)
+    sizes = comparison.hidden_sizes
+    columns = [("scheme", "left"), ("cost epoch 0", "right"), ("cost end", "right")]
+    columns += [(title, "right") for _, title, _ in scores]
+    columns += [(f"units l={l}", "right") for l in range(1, len(sizes) + 1)]
+    columns += [("verdict", "left")]
+    repeats = f", mean ± sd over {comparison.repeats} seeds" if comparison.repeats > 1 else ""
+    caption = ("units l: distinct hidden units of layer l out of n^[l] at the end (rows of [W^[l] | b^[l]] "
+               f"equal within 1e-12 count as one){repeats}")
+    if comparison.note:
+        caption = comparison.note + "\n" + caption
+    table = _table(f"compare-init: {comparison.title}", columns, caption=caption)
+    for result in comparison.schemes:
+        cells = [result.scheme.label,
+                 _mean_sd([r.cost_start for r in result.runs], _cost),
+                 _mean_sd([r.cost_end for r in result.runs], _cost)]
+        cells += [_mean_sd([r.final.get(key) for r in result.runs], fmt) for key, _, fmt in scores]
+        for (low, high), n in zip(result.distinct_range, sizes):
+            cells.append(f"{low}/{n}" if low == high else f"{low}-{high}/{n}")
+        cells.append(result.verdict)
+        table.add_row(*(escape(c) for c in cells))
+    return table
+
+
+def compare_activations_table(comparison) -> Table:
+    """One row per hidden activation, then the network without a hidden layer: costs and scores."""
+    runs = comparison.runs + ([comparison.baseline] if comparison.baseline else [])
+    scores = _score_columns(runs)
+    columns = [("hidden g^[l]", "left"), ("cost epoch 0", "right"), ("cost end", "right")]
+    columns += [(title, "right") for _, title, _ in scores]
+    table = _table(f"compare-activations: {comparison.title}", columns,
+                   caption="the same data, init and seed in every row; only g^[1..L-1] changes")
+
+    def row(run):
+        cells = [run.label, _cost(run.cost_start), _cost(run.cost_end) if not run.diverged else "diverged"]
+        cells += [fmt(run.final.get(key)) for key, _, fmt in scores]
+        table.add_row(*(escape(c) for c in cells))
+
+    for run in comparison.runs:
+        row(run)
+    if comparison.baseline is not None:
+        table.add_section()
+        row(comparison.baseline)
+    return table
+
+
+def _matrix(M, limit: int = 12) -> str:
+    """A small matrix as '[[0.12, -0.3]]', or its shape alone when it has more than `limit` entries."""
+    if M.size > limit:
+        return f"{M.shape[0]} x {M.shape[1]} values"
+    return "[" + ", ".join("[" + ", ".join(f"{v:.4g}" for v in row) + "]" for row in M) + "]"
+
+
+def collapse_table(comparison) -> Table:
+    """The all-linear network as one layer: W_eff, b_eff, and max |Z^[L] - (W_eff X + b_eff)|."""
+    c = comparison.collapse
+    product = " ".join(f"W^[{l}]" for l in range(c.L, 0, -1))
+    table = _table("linear hidden layers collapse into one layer: Z^[L] = W_eff X + b_eff",
+                   [("quantity", "left"), ("shape", "right"), ("value", "left")],
+                   caption="the output activation g^[L] is applied to Z^[L] as before")
+    table.add_row(escape(f"W_eff = {product}"), _shape(c.W_eff.shape), escape(_matrix(c.W_eff)))
+    table.add_row("b_eff", _shape(c.b_eff.shape), escape(_matrix(c.b_eff)))
+    table.add_row(escape("max |Z^[L] - (W_eff X + b_eff)|"), "",
+                  f"{c.max_difference:.2e} (rounding level; max |Z^[L]| = {c.max_abs_Z:.3g})")
+    key = next((k for k in ("train_accuracy", "train_rmse") if k in comparison.runs[0].final), None)
+    linear = next((r for r in comparison.runs if r.label == "linear"), None)
+    if key and linear is not None and comparison.baseline is not None:
+        fmt = _pct if key == "train_accuracy" else _cost
+        what = "train accuracy" if key == "train_accuracy" else "train RMSE"
+        table.add_row(escape(f"{what}: linear hidden layers vs no hidden layer"), "",
+                      f"{fmt(linear.final.get(key))} vs {fmt(comparison.baseline.final.get(key))}")
+    return table
+
+
+def gradcheck_table(result) -> Table:
+    """Per tensor W^[l], b^[l]: shape, ||analytic||, relative difference, status, and kinks near Z^[l]."""
+    kinks = {k.l: k for k in result.kinks}
+    columns = [("tensor", "left"), ("shape", "right"), ("||analytic||", "right"),
+               ("||a - n|| / (||a|| + ||n||)", "right"), ("status", "left")]
+    if kinks:
+        columns.append(("Z^[l] within epsilon of a kink", "right"))
+    table = _table(f"gradcheck: backprop vs centred differences, float64, epsilon = {result.epsilon:g}, "
+                   f"m = {result.m}, J = {result.cost:.6f}", columns,
+                   caption="pass below 1e-7, warn below 1e-5, fail otherwise")
+    for t in result.tensors:
+        cells = [t.name, _shape(t.shape), f"{t.analytic_norm:.3e}", f"{t.relative_difference:.2e}",
+                 t.status.upper() if t.status == "fail" else t.status]
+        if kinks:
+            k = kinks.get(t.l)
+            cells.append(f"{k.near} of {k.total} ({k.activation})" if k and t.kind == "W" else "")
+        table.add_row(*(escape(c) for c in cells))
+    return table

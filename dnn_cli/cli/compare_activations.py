@@ -1,0 +1,48 @@
+"""`dnn compare-activations [CONFIG]`: the same network with each hidden activation, side by side."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .. import render
+from ..config import load_config
+from ..experiments import DEFAULT_ACTIVATIONS, activations_demo, compare_activations, parse_activations
+from ..files import write_metrics
+from ._common import boundary, out
+from .compare_init import check_json_path
+
+NAME = "compare-activations"
+
+
+@boundary
+def command(
+    config: Annotated[Optional[Path], typer.Argument(help="The YAML config (default: a built-in demo).")] = None,
+    activations: Annotated[str, typer.Option(
+        "--activations", help="Comma-separated hidden activations: linear, sigmoid, tanh, relu, leaky_relu.")
+    ] = ",".join(DEFAULT_ACTIVATIONS),
+    epochs: Annotated[Optional[int], typer.Option("--epochs", help="Override train.epochs.")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Override seed.")] = None,
+    set_: Annotated[list[str], typer.Option("--set", help="Override a key: dotted.key=value (repeatable).")] = [],
+    metrics_out: Annotated[Optional[Path], typer.Option(
+        "--metrics-out", help="Write every run's history and final metrics to this .json file.")] = None,
+) -> None:
+    """Train the same network with each hidden activation; show that linear hidden layers collapse into one."""
+    names = parse_activations(activations)
+    check_json_path(metrics_out)
+    if config is None:
+        cfg, source = activations_demo(overrides=set_, epochs=epochs, seed=seed), "<demo>"
+    else:
+        cfg, source = load_config(config, set_, epochs=epochs, seed=seed), str(config)
+    start = time.perf_counter()
+    comparison = compare_activations(cfg, names, source=source)
+    console = out()
+    console.print(render.compare_activations_table(comparison))
+    if comparison.collapse is not None:
+        console.print(render.collapse_table(comparison))
+    if metrics_out is not None:
+        write_metrics(metrics_out, {"command": NAME, **comparison.to_dict(), "seconds": time.perf_counter() - start})
+        console.print(f"saved the metrics to {metrics_out}")

@@ -1,0 +1,68 @@
+"""`dnn compare-init [CONFIG]`: the same network under several init schemes, side by side."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .. import render
+from ..config import load_config
+from ..errors import UsageError
+from ..experiments import DEFAULT_SCHEMES, compare_init, init_demo, parse_schemes
+from ..files import check_writable, write_metrics
+from ._common import boundary, out
+
+NAME = "compare-init"
+
+
+@boundary
+def command(
+    config: Annotated[Optional[Path], typer.Argument(help="The YAML config (default: a built-in demo).")] = None,
+    schemes: Annotated[str, typer.Option(
+        "--schemes", help="Comma-separated init schemes: zeros, random (x 0.01), random:SCALE, he, xavier.")
+    ] = ",".join(DEFAULT_SCHEMES),
+    repeats: Annotated[int, typer.Option("--repeats", help="Run every scheme with N seeds; report mean ± sd.")] = 1,
+    epochs: Annotated[Optional[int], typer.Option("--epochs", help="Override train.epochs.")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Override seed.")] = None,
+    set_: Annotated[list[str], typer.Option("--set", help="Override a key: dotted.key=value (repeatable).")] = [],
+    metrics_out: Annotated[Optional[Path], typer.Option(
+        "--metrics-out", help="Write every run's history and final metrics to this .json file.")] = None,
+) -> None:
+    """Train the same network, data and seed once per init scheme: costs, accuracy, distinct hidden units."""
+    chosen = parse_schemes(schemes)
+    if repeats < 1:
+        raise UsageError(f"--repeats: expected a positive integer, got {repeats}")
+    check_json_path(metrics_out)
+    if config is None:
+        parts = init_demo(overrides=set_, epochs=epochs, seed=seed)
+        source = "<demo>"
+    else:
+        parts = [(load_config(config, set_, epochs=epochs, seed=seed), "", "", None)]
+        source = str(config)
+    start = time.perf_counter()
+    console = out()
+    comparisons = []
+    for cfg, title, note, only in parts:
+        run = [s for s in chosen if only is None or s.init in only]
+        if not run:
+            continue
+        comparison = compare_init(cfg, run, repeats=repeats, source=source, title=title, note=note)
+        comparisons.append(comparison)
+        console.print(render.compare_init_table(comparison))
+    if metrics_out is not None:
+        write_metrics(metrics_out, {"command": NAME, "comparisons": [c.to_dict() for c in comparisons],
+                                    "seconds": time.perf_counter() - start})
+        console.print(f"saved the metrics to {metrics_out}")
+
+
+def check_json_path(path) -> None:
+    """--metrics-out of the compare commands holds several runs: JSON only."""
+    if path is None:
+        return
+    if Path(path).suffix.lower() != ".json":
+        raise UsageError(f"--metrics-out {path}: expected a .json file name (the runs of a comparison do not "
+                         "fit one CSV table)")
+    check_writable(path, "metrics")
