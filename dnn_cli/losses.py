@@ -1,5 +1,8 @@
 """Costs J(A^[L], Y) = (1/m) sum_i L(a_i, y_i) and their output deltas.
 
+A cost is a NumPy scalar of the arrays' dtype, so it keeps extended precision when gradcheck
+evaluates it in np.longdouble; Network.cost turns it into a Python float.
+
 Each loss has a canonical output activation for which dZ^[L] = output_delta(A^[L], Y)
 exactly (sigmoid + binary cross-entropy and softmax + cross-entropy give A^[L] - Y).
 With any other allowed output activation, output_delta is m dJ/dA^[L] and backprop
@@ -28,7 +31,7 @@ def binary_cross_entropy(AL, Y):
     """J = -(1/m) sum [Y log A^[L] + (1 - Y) log(1 - A^[L])]; AL, Y of shape (n^[L], m)."""
     A = _clipped(AL)
     m = Y.shape[1]
-    return -float(np.sum(Y * np.log(A) + (1.0 - Y) * np.log1p(-A))) / m
+    return -np.sum(Y * np.log(A) + (1.0 - Y) * np.log1p(-A)) / m
 
 
 def binary_cross_entropy_delta(AL, Y):
@@ -40,7 +43,7 @@ def cross_entropy(AL, Y):
     """J = -(1/m) sum_i sum_k Y[k, i] log A^[L][k, i]; Y one-hot of shape (n^[L], m)."""
     A = _clipped(AL)
     m = Y.shape[1]
-    return -float(np.sum(Y * np.log(A))) / m
+    return -np.sum(Y * np.log(A)) / m
 
 
 def cross_entropy_delta(AL, Y):
@@ -51,7 +54,7 @@ def cross_entropy_delta(AL, Y):
 def mse(AL, Y):
     """J = (1 / (m n^[L])) sum (A^[L] - Y)^2: the mean over all entries, as PyTorch's MSELoss."""
     D = AL - Y
-    return float(np.sum(D * D)) / D.size
+    return np.sum(D * D) / D.size
 
 
 def mse_delta(AL, Y):

@@ -190,8 +190,8 @@ class Network:
         Y = self.targets(Y)
         J = self.loss.cost(AL, Y)
         if l2:
-            J += l2 / (2 * Y.shape[1]) * sum(float(np.sum(W * W)) for W in self.W)
-        return J
+            J = J + l2 / (2 * Y.shape[1]) * sum(np.sum(W * W) for W in self.W)
+        return float(J)
 
     def backward(self, Y, caches, *, l2: float = 0.0) -> Gradients:
         """dW^[l], db^[l] for l = 1..L by backprop through the caches of `forward`.
