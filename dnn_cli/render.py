@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.markup import escape
 from rich.table import Table
 
@@ -158,21 +159,21 @@ def _score_columns(runs) -> list:
     return columns
 
 
-def compare_init_table(comparison) -> Table:
-    """One row per init scheme: costs, scores, distinct units per hidden layer out of n^[l], verdict."""
+def compare_init_table(comparison) -> Group:
+    """One row per init scheme (costs, scores, distinct units per hidden layer out of n^[l]), then the verdicts."""
     runs = [r for s in comparison.schemes for r in s.runs]
     scores = _score_columns(runs)
     sizes = comparison.hidden_sizes
     columns = [("scheme", "left"), ("cost epoch 0", "right"), ("cost end", "right")]
     columns += [(title, "right") for _, title, _ in scores]
     columns += [(f"units l={l}", "right") for l in range(1, len(sizes) + 1)]
-    columns += [("verdict", "left")]
     repeats = f", mean ± sd over {comparison.repeats} seeds" if comparison.repeats > 1 else ""
-    caption = ("units l: distinct hidden units of layer l out of n^[l] at the end (rows of [W^[l] | b^[l]] "
+    caption = ("units l=k: distinct hidden units of layer k out of n^[k] at the end (rows of [W^[k] | b^[k]] "
                f"equal within 1e-12 count as one){repeats}")
-    if comparison.note:
-        caption = comparison.note + "\n" + caption
     table = _table(f"compare-init: {comparison.title}", columns, caption=caption)
+    # The verdicts are sentences: a table of their own lets them use the full width.
+    verdicts = _table("verdicts", [("scheme", "left"), ("verdict", "left")],
+                      caption=comparison.note or None)
     for result in comparison.schemes:
         cells = [result.scheme.label,
                  _mean_sd([r.cost_start for r in result.runs], _cost),
@@ -180,9 +181,9 @@ def compare_init_table(comparison) -> Table:
         cells += [_mean_sd([r.final.get(key) for r in result.runs], fmt) for key, _, fmt in scores]
         for (low, high), n in zip(result.distinct_range, sizes):
             cells.append(f"{low}/{n}" if low == high else f"{low}-{high}/{n}")
-        cells.append(result.verdict)
         table.add_row(*(escape(c) for c in cells))
-    return table
+        verdicts.add_row(escape(result.scheme.label), escape(result.verdict))
+    return Group(table, verdicts)
 
 
 def compare_activations_table(comparison) -> Table:
