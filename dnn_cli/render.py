@@ -243,7 +243,7 @@ def gradcheck_table(result) -> Table:
                ("||a - n|| / (||a|| + ||n||)", "right"), ("status", "left")]
     if kinks:
         columns.append(("Z^[l] within epsilon of a kink", "right"))
-    table = _table(f"gradcheck: backprop vs centred differences, float64, epsilon = {result.epsilon:g}, "
+    table = _table(f"gradcheck: float64 backprop vs centred differences, epsilon = {result.epsilon:g}, "
                    f"m = {result.m}, J = {result.cost:.6f}", columns,
                    caption="pass below 1e-7, warn below 1e-5, fail otherwise")
     for t in result.tensors:
