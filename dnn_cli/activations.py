@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import ConfigError, suggest  # noqa: F401  (suggest is re-exported for older imports)
+from .errors import lookup
 
 LEAKY_RELU_SLOPE = 0.01
 
@@ -106,10 +106,4 @@ ACTIVATIONS: dict[str, Activation] = {
 
 def get_activation(name: str) -> Activation:
     """The registered activation called `name`; a ConfigError with the valid choices otherwise."""
-    try:
-        return ACTIVATIONS[name]
-    except (KeyError, TypeError):
-        raise ConfigError(
-            f"unknown activation '{name}': expected one of {', '.join(ACTIVATIONS)}"
-            + suggest(name, ACTIVATIONS)
-        ) from None
+    return lookup(ACTIVATIONS, name, "activation")

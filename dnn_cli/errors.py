@@ -55,3 +55,12 @@ def shorten(text, limit: int = 60) -> str:
     """`text` cut to `limit` characters with an ellipsis, so a huge value never floods a message."""
     text = str(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def lookup(registry: dict, name, what: str):
+    """registry[name], or a ConfigError naming `what`, the valid choices and the closest one."""
+    try:
+        return registry[name]
+    except (KeyError, TypeError):
+        raise ConfigError(f"unknown {what} '{shorten(name)}': expected one of {', '.join(registry)}"
+                          + suggest(name, registry)) from None

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .activations import ACTIVATIONS, suggest
+from .activations import ACTIVATIONS
 from .config import config_from_dict
-from .errors import TrainingError, UsageError
+from .errors import TrainingError, UsageError, suggest
 from .initializers import INITIALIZERS
 from .pipeline import prepare
 from .training import final_metrics, iter_epochs

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .errors import ConfigError, suggest
+from .errors import lookup
 
 
 def zeros(n, n_prev, rng, scale):
@@ -38,13 +38,7 @@ INITIALIZERS = {"zeros": zeros, "random": random, "he": he, "xavier": xavier}
 
 def get_initializer(name: str):
     """The registered scheme called `name`; a ConfigError with the valid choices otherwise."""
-    try:
-        return INITIALIZERS[name]
-    except (KeyError, TypeError):
-        raise ConfigError(
-            f"unknown init scheme '{name}': expected one of {', '.join(INITIALIZERS)}"
-            + suggest(name, INITIALIZERS)
-        ) from None
+    return lookup(INITIALIZERS, name, "init scheme")
 
 
 def initialize(layers, init="random", *, rng, init_scale=0.01, dtype=np.float64):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import ConfigError, suggest
+from .errors import lookup
 
 
 class GradientDescent:
@@ -120,9 +120,4 @@ OPTIMIZERS = {cls.name: cls for cls in (GradientDescent, Momentum, RMSprop, Adam
 
 def get_optimizer(name: str):
     """The registered optimizer class called `name`; a ConfigError with the valid choices otherwise."""
-    try:
-        return OPTIMIZERS[name]
-    except (KeyError, TypeError):
-        raise ConfigError(
-            f"unknown optimizer '{name}': expected one of {', '.join(OPTIMIZERS)}" + suggest(name, OPTIMIZERS)
-        ) from None
+    return lookup(OPTIMIZERS, name, "optimizer")

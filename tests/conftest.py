@@ -27,3 +27,12 @@ def cli():
 def write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def assert_input_error(result, *fragments):
+    """Exit 2, no traceback, 'dnn: error:' on stderr, and every fragment in the message."""
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert result.stderr.startswith("dnn: error: ")
+    for fragment in fragments:
+        assert fragment in result.stderr, result.stderr

@@ -7,17 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from .conftest import CONFIGS, write
+from .conftest import CONFIGS, assert_input_error, write
 
 FLOWER = CONFIGS / "flower.yaml"
-
-
-def assert_input_error(result, *fragments):
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
-    assert result.stderr.startswith("dnn: error: ")
-    for fragment in fragments:
-        assert fragment in result.stderr, result.stderr
 
 
 def test_train_prints_history_final_metrics_and_shapes(cli):
