@@ -15,6 +15,7 @@ from .activations import get_activation
 from .errors import ConfigError
 from .initializers import initialize
 from .losses import resolve_loss
+from .workspace import COSTS_IN_PLACE, IN_PLACE, times_derivative_
 
 
 class Cache(NamedTuple):
@@ -187,7 +188,9 @@ class Network:
 
     def cost(self, AL, Y, *, l2: float = 0.0) -> float:
         """J(A^[L], Y) of the network's loss, plus (l2 / 2m) sum_l ||W^[l]||_F^2; Y as in `targets`."""
-        Y = self.targets(Y)
+        return self._cost(AL, self.targets(Y), l2)
+
+    def _cost(self, AL, Y, l2):
         J = self.loss.cost(AL, Y)
         if l2:
             J = J + l2 / (2 * Y.shape[1]) * sum(np.sum(W * W) for W in self.W)
@@ -219,6 +222,52 @@ class Network:
                     dA = dA * below.D / below.keep_prob
                 dZ = dA * self.g[l - 2].derivative(below.Z, below.A)
         return Gradients(dW, db)
+
+    def train_step(self, X, Y, workspace, *, l2: float = 0.0, keep_prob=None, rng=None):
+        """Forward, cost and backward for one batch in `workspace`'s arrays: (J, A^[L], Gradients).
+
+        The training loop's fast path: the same numbers as cost(forward(X)) and backward(...), bit
+        for bit, without new arrays per operation. X (n^[0], m) of the network's dtype; Y as
+        `targets(Y)` returns it. A^[L] and the gradients are views into the workspace, valid until
+        the next step.
+        """
+        m = X.shape[1]
+        As, dZs, T, U = workspace.buffers(m)
+        seen, masks = [], []                         # A^[l-1] as layer l saw it; layer l's dropout mask
+        A = X
+        for l, (W, b, g, Z) in enumerate(zip(self.W, self.b, self.g, As), start=1):
+            seen.append(A)
+            np.matmul(W, A, out=Z)
+            Z += b                                   # Z^[l] = W^[l] A^[l-1] + b^[l]
+            A = IN_PLACE[g.name](Z)                  # A^[l] = g^[l](Z^[l]), over Z^[l]
+            if keep_prob is not None and l < self.L and keep_prob[l - 1] < 1.0:
+                D = rng.random(A.shape) < keep_prob[l - 1]
+                masks.append(D)
+                A = A * D / keep_prob[l - 1]
+            else:
+                masks.append(None)
+        AL = A
+        J = COSTS_IN_PLACE[self.loss.name](AL, Y, T, U)
+        if l2:
+            J = J + l2 / (2 * m) * sum(np.sum(W * W) for W in self.W)
+        J = float(J)
+        dZ = self.loss.output_delta(AL, Y)
+        if self.g[-1].name != self.loss.canonical:
+            dZ *= self.g[-1].derivative(AL, AL)
+        for l in range(self.L, 0, -1):
+            np.matmul(dZ, seen[l - 1].T, out=workspace.dW[l - 1])       # dW^[l] = dZ^[l] A^[l-1]^T (/ m below)
+            np.add.reduce(dZ, axis=1, keepdims=True, out=workspace.db[l - 1])  # db^[l] = sum(dZ^[l]) (/ m)
+            if l > 1:
+                dA = np.matmul(self.W[l - 1].T, dZ, out=dZs[l - 2])      # dA^[l-1] = W^[l]^T dZ^[l]
+                if masks[l - 2] is not None:
+                    np.multiply(dA, masks[l - 2], out=dA)
+                    dA /= keep_prob[l - 2]
+                dZ = times_derivative_(dA, self.g[l - 2], As[l - 2])    # dZ^[l-1] = dA^[l-1] * g'(Z^[l-1])
+        workspace.grad /= m
+        if l2:
+            for dW, W in zip(workspace.dW, self.W):
+                dW += (l2 / m) * W
+        return J, AL, Gradients(workspace.dW, workspace.db)
 
     def predict_proba(self, X):
         """A^[L] for X (n^[0], m) without keeping caches."""

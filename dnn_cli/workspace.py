@@ -1,0 +1,139 @@
+"""Preallocated arrays for the training loop's fast step, reused across batches and epochs.
+
+All buffer bookkeeping of `Network.train_step` lives here, so the step itself reads as the course's
+formulas. Per batch size m: A[l] of shape (n^[l], m) holds Z^[l] and then, overwritten in place,
+A^[l] = g^[l](Z^[l]); dZ[l] of shape (n^[l], m) holds dA^[l] and then dZ^[l]. The gradients dW^[l],
+db^[l] are views into one flat array `grad`, so dividing them all by m is one operation.
+
+Keeping A^[l] in place of Z^[l] is exact because every registered derivative g'(Z, A) depends on Z
+only through its sign, which A shares (relu, leaky_relu) or not at all (sigmoid, tanh, linear):
+g'(A, A) == g'(Z, A) bit for bit. tests/test_fast_path.py checks this for every activation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import LEAKY_RELU_SLOPE
+
+
+def relu_(Z):
+    """relu(Z) in place: max(0, Z)."""
+    return np.maximum(Z, 0.0, out=Z)
+
+
+def leaky_relu_(Z):
+    """leaky_relu(Z) in place: Z where Z > 0, else 0.01 Z."""
+    return np.multiply(Z, LEAKY_RELU_SLOPE, out=Z, where=~(Z > 0))
+
+
+def tanh_(Z):
+    """tanh(Z) in place."""
+    return np.tanh(Z, out=Z)
+
+
+def linear_(Z):
+    """g(Z) = Z: nothing to do."""
+    return Z
+
+
+def sigmoid_(Z):
+    """sigmoid(Z) in place, the same operations as activations.sigmoid: E = exp(-|Z|), then
+    1 / (1 + E) where Z >= 0 and E / (1 + E) elsewhere."""
+    positive = Z >= 0
+    E = np.exp(np.negative(np.abs(Z, out=Z), out=Z), out=Z)
+    D = 1.0 + E
+    np.divide(E, D, out=E)
+    return np.divide(1.0, D, out=E, where=positive)
+
+
+def softmax_(Z):
+    """Column-wise softmax in place, the same operations as activations.softmax."""
+    with np.errstate(over="ignore"):
+        E = np.exp(np.subtract(Z, Z.max(axis=0, keepdims=True), out=Z), out=Z)
+    return np.divide(E, E.sum(axis=0, keepdims=True), out=E)
+
+
+IN_PLACE = {"relu": relu_, "leaky_relu": leaky_relu_, "tanh": tanh_, "linear": linear_, "sigmoid": sigmoid_,
+            "softmax": softmax_}
+
+
+def times_derivative_(dA, g, A):
+    """dZ = dA * g'(Z) in place in dA, with g'(Z) from A (see the module's note)."""
+    if g.name == "relu":
+        # A > 0 exactly where Z > 0; the bool multiplies as 1.0 / 0.0, as relu_derivative's array does.
+        return np.multiply(dA, A > 0, out=dA)
+    return np.multiply(dA, g.derivative(A, A), out=dA)
+
+
+def _clipped_(AL, out):
+    eps = np.finfo(AL.dtype).eps
+    return np.minimum(np.maximum(AL, eps, out=out), 1.0 - eps, out=out)   # np.clip(AL, eps, 1 - eps)
+
+
+def binary_cross_entropy_(AL, Y, T, U):
+    """losses.binary_cross_entropy in the scratch arrays T, U (of AL's shape): the same operations."""
+    A = _clipped_(AL, T)
+    U = np.log1p(np.negative(A, out=U), out=U)
+    U *= np.subtract(1.0, Y)
+    T = np.log(A, out=T)
+    T *= Y
+    T += U
+    return -np.add.reduce(T, axis=None) / Y.shape[1]
+
+
+def cross_entropy_(AL, Y, T, U):
+    """losses.cross_entropy in the scratch array T: the same operations."""
+    T = np.log(_clipped_(AL, T), out=T)
+    T *= Y
+    return -np.add.reduce(T, axis=None) / Y.shape[1]
+
+
+def mse_(AL, Y, T, U):
+    """losses.mse in the scratch array T: the same operations."""
+    D = np.subtract(AL, Y, out=T)
+    D *= D
+    return np.add.reduce(D, axis=None) / D.size
+
+
+COSTS_IN_PLACE = {"binary_cross_entropy": binary_cross_entropy_, "cross_entropy": cross_entropy_, "mse": mse_}
+
+
+class Workspace:
+    """The fast step's arrays for one network: per-batch-size activations and deltas, flat gradients.
+
+    Example: for layers [2, 4, 1] and m = 400, A[0] is (4, 400), A[1] is (1, 400); dW[0] is a (4, 2)
+    view and db[1] a (1, 1) view of `grad`, which has 4*2 + 1*4 + 4 + 1 = 17 entries.
+    """
+
+    def __init__(self, network):
+        self.layers = list(network.layers)
+        self.dtype = network.dtype
+        shapes = [W.shape for W in network.W] + [b.shape for b in network.b]
+        self.grad = np.empty(sum(r * c for r, c in shapes), dtype=self.dtype)
+        views, start = [], 0
+        for r, c in shapes:
+            views.append(self.grad[start:start + r * c].reshape(r, c))
+            start += r * c
+        L = len(network.W)
+        self.dW, self.db = views[:L], views[L:]
+        self._per_m = {}
+
+    def buffers(self, m: int):
+        """(A, dZ, T, U) for batch size m, made on first use of m: A and dZ lists of (n^[l], m) arrays
+        for l = 1..L (dZ: l < L), T and U two (n^[L], m) scratch arrays for the cost.
+
+        A training run sees at most two batch sizes (the batch and the last, smaller one).
+        """
+        found = self._per_m.get(m)
+        if found is None:
+            if len(self._per_m) >= 4:
+                self._per_m.clear()
+            n = self.layers[1:]
+            found = ([np.empty((k, m), self.dtype) for k in n], [np.empty((k, m), self.dtype) for k in n[:-1]],
+                     np.empty((n[-1], m), self.dtype), np.empty((n[-1], m), self.dtype))
+            self._per_m[m] = found
+        return found
+
+    def __repr__(self) -> str:
+        return f"Workspace(layers={self.layers}, dtype={self.dtype}, batch_sizes={sorted(self._per_m)})"

@@ -1,0 +1,129 @@
+"""The training loop's fast step (Network.train_step) against the reference forward, cost, backward.
+
+Every case here is bit-identical: the fast step does the same floating-point operations in the same
+order, only into preallocated arrays, so the comparisons are exact (assert_array_equal, ==).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dnn_cli.activations import ACTIVATIONS
+from dnn_cli.losses import LOSSES
+from dnn_cli.network import Network
+from dnn_cli.optimizers import OPTIMIZERS
+from dnn_cli.training import iter_epochs
+from dnn_cli.workspace import COSTS_IN_PLACE, IN_PLACE, Workspace
+
+HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "linear"]
+OUTPUTS = [("sigmoid", "binary_cross_entropy", 1), ("softmax", "cross_entropy", 3), ("linear", "mse", 2),
+           ("tanh", "mse", 1), ("sigmoid", "mse", 2)]
+Z = np.array([[-800.0, -3.0, -0.5, -0.0, 0.0, 0.25, 2.0, 800.0],
+              [1.5, -1.25, 0.75, -2.5, 40.0, -40.0, 1e-300, -1e-300]])
+
+
+def test_every_activation_and_loss_has_an_in_place_form():
+    assert set(IN_PLACE) == set(ACTIVATIONS)
+    assert set(COSTS_IN_PLACE) == set(LOSSES)
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_in_place_activation_is_bit_identical(name, dtype):
+    X = Z.astype(dtype)
+    with np.errstate(over="ignore"):
+        expected = ACTIVATIONS[name](X)
+        got = IN_PLACE[name](X.copy())
+    np.testing.assert_array_equal(got, expected)
+    assert got.dtype == expected.dtype
+
+
+@pytest.mark.parametrize("name", sorted(set(ACTIVATIONS) - {"softmax"}))
+def test_derivative_depends_on_z_only_through_a(name):
+    # The workspace keeps A^[l] over Z^[l]; this is what makes that exact.
+    g = ACTIVATIONS[name]
+    A = g(Z)
+    np.testing.assert_array_equal(g.derivative(A, A), g.derivative(Z, A))
+
+
+def problem(hidden, output, dtype, seed=0, m=13):
+    g_L, loss, n_L = output
+    rng = np.random.default_rng(seed)
+    net = Network.initialize([3, 6, 5, n_L], [hidden, hidden, g_L], "xavier", rng=rng, loss=loss, dtype=dtype)
+    for b in net.b:
+        b[...] = rng.standard_normal(b.shape) * 0.1
+    X = rng.standard_normal((3, m)).astype(dtype)
+    if loss == "cross_entropy":
+        Y = rng.integers(0, n_L, size=(1, m))
+    elif loss == "binary_cross_entropy":
+        Y = rng.integers(0, 2, size=(1, m))
+    else:
+        Y = rng.standard_normal((n_L, m))
+    return net, X, net.targets(Y)
+
+
+CASES = [pytest.param(h, o, id=f"{h}-{o[0]}+{o[1]}") for h in HIDDEN for o in OUTPUTS]
+
+
+@pytest.mark.parametrize("hidden, output", CASES)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("l2, keep", [(0.0, None), (0.7, None), (0.0, [0.6, 0.8]), (0.3, [0.5, 1.0])],
+                         ids=["plain", "l2", "dropout", "l2+dropout"])
+def test_fast_step_is_bit_identical_to_forward_cost_backward(hidden, output, dtype, l2, keep):
+    net, X, Y = problem(hidden, output, dtype)
+    AL, caches = net.forward(X, keep_prob=keep, rng=np.random.default_rng(9))
+    J = net.cost(AL, Y, l2=l2)
+    grads = net.backward(Y, caches, l2=l2)
+    workspace = Workspace(net)
+    for _ in range(2):  # the second step reuses the workspace's arrays
+        J_fast, AL_fast, fast = net.train_step(X, Y, workspace, l2=l2, keep_prob=keep, rng=np.random.default_rng(9))
+        assert J_fast == J
+        np.testing.assert_array_equal(AL_fast, AL)
+        for expected, got in zip(grads.dW + grads.db, fast.dW + fast.db):
+            assert got.dtype == expected.dtype and got.shape == expected.shape
+            np.testing.assert_array_equal(got, expected)
+
+
+def reference_loop(net, X, Y, *, epochs, learning_rate, batch_size, l2, keep, optimizer, seed):
+    """iter_epochs written with the slow, obvious forward / cost / backward."""
+    from dnn_cli.training import batches, new_state
+
+    state = new_state(net, optimizer=optimizer, rng=np.random.default_rng(seed))
+    Y = net.targets(Y)
+    costs = []
+    for _ in range(epochs):
+        total = []
+        for idx in batches(X.shape[1], batch_size, state.rng):
+            AL, caches = net.forward(X[:, idx], keep_prob=keep, rng=state.rng)
+            total.append((net.cost(AL, Y[:, idx], l2=l2), Y[:, idx].shape[1]))
+            state.optimizer.step(net.W, net.b, net.backward(Y[:, idx], caches, l2=l2), learning_rate)
+        costs.append(total[0][0] if len(total) == 1 else sum(J * n for J, n in total) / X.shape[1])
+    return costs
+
+
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("batch_size, l2, keep", [("full", 0.0, None), (4, 0.0, None), (5, 0.4, [0.7, 0.9])],
+                         ids=["full", "minibatch", "minibatch+l2+dropout"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_training_loop_is_bit_identical_to_the_reference_loop(optimizer, batch_size, l2, keep, dtype):
+    net, X, Y = problem("relu", ("softmax", "cross_entropy", 3), dtype, seed=3, m=18)
+    copy = Network([W.copy() for W in net.W], [b.copy() for b in net.b], net.activations)
+    options = dict(epochs=4, learning_rate=0.05, batch_size=batch_size, l2=l2)
+    results = list(iter_epochs(net, X, Y, keep_prob=keep if keep else 1.0, optimizer=optimizer,
+                               rng=np.random.default_rng(2), log_every=2, **options))
+    expected = reference_loop(copy, X, Y, keep=keep, optimizer=optimizer, seed=2, **options)
+    assert [r.cost for r in results] == expected
+    for P, Q in zip(net.W + net.b, copy.W + copy.b):
+        np.testing.assert_array_equal(P, Q)
+
+
+def test_workspace_shapes_and_flat_gradients():
+    net = Network.initialize([2, 4, 1], ["tanh", "sigmoid"], rng=np.random.default_rng(0))
+    ws = Workspace(net)
+    assert ws.grad.size == net.n_parameters == 17
+    assert [dW.shape for dW in ws.dW] == [(4, 2), (1, 4)] and [db.shape for db in ws.db] == [(4, 1), (1, 1)]
+    assert all(np.shares_memory(ws.grad, d) for d in ws.dW + ws.db)
+    A, dZ, T, U = ws.buffers(400)
+    assert [a.shape for a in A] == [(4, 400), (1, 400)] and [d.shape for d in dZ] == [(4, 400)]
+    assert ws.buffers(400)[0][0] is A[0]
