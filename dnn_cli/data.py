@@ -638,6 +638,162 @@ def load_file(
 
 
 # ---------------------------------------------------------------------------------------------
+# Files for a trained model (predict, evaluate): features chosen to fit the model, labels optional.
+
+
+@dataclass(frozen=True, eq=False)
+class Inputs:
+    """Samples to run a trained model on: X (n_x, m) float64, and the file's labels when it has them.
+
+    labels: None, or one entry per sample: the label cells (str) of a CSV, or the rows of an NPZ's
+    y ((m,) or (m, n_y)); lines: the CSV line of each sample (None for an NPZ).
+    """
+
+    X: np.ndarray
+    labels: object
+    label_name: str | None
+    source: str
+    lines: tuple | None = None
+
+    @property
+    def m(self) -> int:
+        return self.X.shape[1]
+
+    def where(self, i: int) -> str:
+        """Sample i as a reader finds it: 'line 7' in a CSV, 'index 6' in an NPZ."""
+        return f"line {self.lines[i]}" if self.lines is not None else f"index {i}"
+
+
+def read_inputs(path, *, n_x: int, feature_names=None, label: str | None = None) -> Inputs:
+    """Read a CSV or NPZ for a trained model with n_x = n^[0] inputs; the label column is optional.
+
+    CSV: the columns named like the model's features when the header has them (in any order),
+    else by position: n_x feature columns, or n_x + 1 with the label in `label` or the last column.
+    NPZ: X (m, n_x) and optionally y. Returns X (n_x, m).
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _read_csv_inputs(path, n_x, feature_names, label)
+    if suffix == ".npz":
+        return _read_npz_inputs(path, n_x)
+    raise DataError(f"{path}: expected a data file ending in .csv or .npz, got '{path.suffix or path.name}'")
+
+
+def _read_csv_inputs(path: Path, n_x: int, feature_names, label) -> Inputs:
+    rows = _read_csv_rows(path)
+    if not rows:
+        raise DataError(f"{path}: empty file; expected a header row and one sample per row")
+    header_line, header = rows[0]
+    columns = [c.strip() for c in header]
+    data = rows[1:]
+    if not data:
+        raise DataError(f"{path}: header only; expected at least one data row after line {header_line}")
+    names = list(feature_names or [])
+    known = [f for f in names if f in columns]
+    if known and len(known) < len(names):
+        missing = [f for f in names if f not in columns]
+        raise DataError(f"{path}: line {header_line}: missing feature column(s) "
+                        + ", ".join(f"'{f}'" for f in missing)
+                        + f"; the model was trained on {', '.join(names)}" + _did_you_mean(missing[0], columns))
+    if known:
+        feature_index = [columns.index(f) for f in names]
+        rest = [i for i in range(len(columns)) if i not in feature_index]
+        if label is not None and label in columns:
+            label_index = columns.index(label)
+        else:
+            label_index = rest[0] if len(rest) == 1 else None
+    elif len(columns) in (n_x, n_x + 1):
+        label_index = None
+        if len(columns) == n_x + 1:
+            label_index = columns.index(label) if label is not None and label in columns else len(columns) - 1
+        feature_index = [i for i in range(len(columns)) if i != label_index]
+    else:
+        trained = f" ({', '.join(names)})" if names else ""
+        raise DataError(f"{path}: line {header_line}: expected {n_x} feature columns{trained}, the model's "
+                        f"n^[0] = {n_x}, plus optionally a label column; got {len(columns)} columns")
+    X = np.empty((n_x, len(data)), dtype=np.float64)
+    labels = []
+    for k, (line, row) in enumerate(data):
+        if len(row) != len(columns):
+            raise DataError(f"{path}: line {line}: expected {len(columns)} cells, got {len(row)}")
+        for j, i in enumerate(feature_index):
+            X[j, k] = _parse_number(path, line, columns[i], row[i])
+        if label_index is not None:
+            labels.append(row[label_index].strip())
+    return Inputs(X, labels if label_index is not None else None,
+                  columns[label_index] if label_index is not None else None, str(path),
+                  tuple(line for line, _ in data))
+
+
+def _read_npz_inputs(path: Path, n_x: int) -> Inputs:
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found") from None
+    except (EOFError, ValueError, zipfile.BadZipFile):
+        raise DataError(f"{path}: expected an .npz archive with an array X (and optionally y)") from None
+    except OSError as e:
+        raise DataError(f"{path}: cannot read file ({e.strerror or e})") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise DataError(f"{path}: expected an .npz archive with an array X (and optionally y), got a single .npy array")
+    with archive:
+        if "X" not in archive.files:
+            found = ", ".join(f"'{k}'" for k in archive.files) or "none"
+            raise DataError(f"{path}: expected an array 'X' of shape (m, {n_x}), missing (found {found})")
+        X = _npz_array(path, archive, "X")
+        y = _npz_array(path, archive, "y") if "y" in archive.files else None
+    if X.ndim != 2 or X.shape[1] != n_x or X.shape[0] < 1:
+        raise DataError(f"{path}: array 'X': expected shape (m, {n_x}) for the model's n^[0] = {n_x} "
+                        f"features, got shape {X.shape}")
+    _check_numeric(path, "X", X)
+    if y is not None and (y.ndim not in (1, 2) or y.shape[0] != X.shape[0]):
+        raise DataError(f"{path}: array 'y': expected shape ({X.shape[0]},) or ({X.shape[0]}, n_y) to match X, "
+                        f"got shape {y.shape}")
+    return Inputs(np.ascontiguousarray(X.T, dtype=np.float64), y, "y" if y is not None else None, str(path))
+
+
+def encode_with_classes(inputs: Inputs, classes) -> np.ndarray:
+    """The file's labels as codes (1, m) into a trained model's `classes`; DataError naming an unseen label."""
+    if inputs.labels is None:
+        raise DataError(f"{inputs.source}: no label column; evaluating needs the true labels")
+    labels = inputs.labels
+    if isinstance(labels, np.ndarray):
+        if labels.ndim == 2 and labels.shape[1] != 1:
+            raise DataError(f"{inputs.source}: array 'y': expected one label per sample, got shape {labels.shape}")
+        labels = labels.reshape(-1)
+        if labels.dtype.kind not in "biufU":
+            raise DataError(f"{inputs.source}: array 'y': expected integer or string labels, got dtype {labels.dtype}")
+    numeric = all(isinstance(c, numbers.Integral) for c in classes)
+    index = {c: k for k, c in enumerate(classes)}
+    codes = np.empty(len(labels), dtype=np.int64)
+    for i, value in enumerate(labels):
+        text = str(value).strip()
+        key = _parse_int_label(text) if numeric else text
+        if key not in index:
+            raise DataError(f"{inputs.source}: {inputs.where(i)}: label {text!r} was not seen in training; "
+                            f"the model's classes are {', '.join(str(c) for c in classes)}")
+        codes[i] = index[key]
+    return codes[np.newaxis, :]
+
+
+def targets_of(inputs: Inputs, n_y: int) -> np.ndarray:
+    """The file's regression targets as Y (n_y, m) float64."""
+    if inputs.labels is None:
+        raise DataError(f"{inputs.source}: no target column; evaluating needs the true values")
+    if isinstance(inputs.labels, np.ndarray):
+        _check_numeric(Path(inputs.source), "y", inputs.labels)
+        Y = inputs.labels.reshape(inputs.m, -1).T.astype(np.float64)
+    else:
+        Y = np.array([[_parse_number(Path(inputs.source), line, inputs.label_name, s)
+                       for line, s in zip(inputs.lines, inputs.labels)]], dtype=np.float64)
+    if Y.shape[0] != n_y:
+        raise DataError(f"{inputs.source}: expected {n_y} target column(s) for the model's n^[L] = {n_y}, "
+                        f"got {Y.shape[0]}")
+    return Y
+
+
+# ---------------------------------------------------------------------------------------------
 # Splits and scaling.
 
 

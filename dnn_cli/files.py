@@ -12,11 +12,18 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .errors import ModelFileError, UsageError
+from .config import Config, config_from_dict
+from .data import Standardizer
+from .errors import ConfigError, ModelFileError, UsageError
+from .network import Network
+from .optimizers import get_optimizer
+from .training import EpochResult
 
 FORMAT_VERSION = 1
 
@@ -49,16 +56,50 @@ def check_writable(path, what: str) -> None:
         raise UsageError(f"{path}: cannot write the {what}: it is a directory")
 
 
-def model_arrays(network, config: dict, *, classes=None, standardizer=None, extra: dict | None = None) -> dict:
-    """The arrays of a model file: W1..WL, b1..bL, config (JSON), format_version, and what prediction needs."""
+def model_arrays(network, config: dict, *, classes=None, standardizer=None, features=None, state=None,
+                 extra: dict | None = None) -> dict:
+    """The arrays of a model file: W1..WL, b1..bL, config (JSON), format_version, and what prediction needs.
+
+    classes: the labels the output codes 0..K-1 stand for; standardizer: x_mean, x_std (n^[0], 1);
+    features: the n^[0] feature names; state: a TrainingState, stored so the run can be resumed exactly.
+    """
     arrays = dict(network.parameters())
     arrays["config"] = np.array(json.dumps(config))
     arrays["format_version"] = np.array(FORMAT_VERSION)
     if classes is not None:
-        arrays["classes"] = np.array(json.dumps(list(classes)))
+        arrays["classes"] = _json_array([c.item() if isinstance(c, np.generic) else c for c in classes])
+    if features is not None:
+        arrays["features"] = _json_array([str(name) for name in features])
     if standardizer is not None:
         arrays["x_mean"], arrays["x_std"] = standardizer.mean, standardizer.std
+    if state is not None:
+        arrays.update(state_arrays(state))
     arrays.update(extra or {})
+    return arrays
+
+
+def _json_array(value) -> np.ndarray:
+    return np.array(json.dumps(value))
+
+
+def state_arrays(state) -> dict:
+    """A TrainingState as arrays: epoch, costs, history, rng_state, early_stopping, optimizer_*, best_*.
+
+    Floats go through JSON as their shortest round-trip repr and arrays keep their dtype, so a
+    restored state continues bit for bit.
+    """
+    arrays = {
+        "epoch": np.array(state.epoch, dtype=np.int64),
+        "costs": np.array(state.costs, dtype=np.float64),
+        "history": _json_array([h.to_dict() for h in state.history]),
+        "rng_state": _json_array(state.rng.bit_generator.state),
+        "early_stopping": _json_array({"best_cost": state.best_cost, "best_epoch": state.best_epoch,
+                                       "wait": state.wait, "stopped_early": state.stopped_early}),
+    }
+    arrays.update({f"optimizer_{k}": np.asarray(v) for k, v in state.optimizer.state().items()})
+    if state.best_W is not None:
+        for l, (W, b) in enumerate(zip(state.best_W, state.best_b), start=1):
+            arrays[f"best_W{l}"], arrays[f"best_b{l}"] = W, b
     return arrays
 
 
@@ -79,16 +120,22 @@ def read_arrays(path) -> dict:
             for name in archive.files:
                 try:
                     out[name] = archive[name]
-                except ValueError:
-                    raise ModelFileError(
-                        f"{path}: array '{name}' holds Python objects; refusing to unpickle it") from None
+                except ValueError as e:
+                    if "allow_pickle" in str(e) or "Object arrays" in str(e):
+                        raise ModelFileError(
+                            f"{path}: array '{name}' holds Python objects; refusing to unpickle it") from None
+                    raise ModelFileError(f"{path}: array '{name}' is corrupt ({e})") from None
+                except (zipfile.BadZipFile, EOFError, OSError, MemoryError, zlib.error) as e:
+                    raise ModelFileError(f"{path}: array '{name}' is corrupt ({e or type(e).__name__})") from None
             return out
     except FileNotFoundError:
         raise ModelFileError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise ModelFileError(f"{path}: expected an NPZ file, got a directory") from None
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
-        raise ModelFileError(f"{path}: not a readable NPZ file ({e})") from None
+        if "allow_pickle" in str(e):
+            raise ModelFileError(f"{path}: not an NPZ file (it holds pickled data; refusing to unpickle it)") from None
+        raise ModelFileError(f"{path}: not a readable NPZ file ({e or type(e).__name__})") from None
 
 
 def load_parameters(path, layers) -> dict:
@@ -135,3 +182,283 @@ def check_metrics_path(path) -> None:
     if Path(path).suffix.lower() not in (".json", ".csv"):
         raise UsageError(f"--metrics-out {path}: expected a .json or .csv file name")
     check_writable(path, "metrics")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading a model file back: every array is checked against what its config says it must be.
+
+
+@dataclass
+class Model:
+    """A model file, checked and loaded: the network and everything prediction and resuming need.
+
+    classes: labels of the output codes 0..K-1 (classification) or None; features: the n^[0] feature
+    names or None; standardizer: the x_mean, x_std of training or None; state: the training state's
+    arrays (see `state_arrays`) when the file is a checkpoint, else None.
+    """
+
+    path: str
+    network: Network
+    config: Config
+    classes: tuple | None
+    features: tuple | None
+    standardizer: Standardizer | None
+    state: dict | None
+    format_version: int
+
+    @property
+    def epoch(self) -> int | None:
+        """The number of epochs the saved run had completed (None without training state)."""
+        return None if self.state is None else int(self.state["epoch"])
+
+    def __repr__(self) -> str:
+        return f"Model(path={self.path!r}, network={self.network!r}, classes={self.classes!r}, epoch={self.epoch})"
+
+    @property
+    def task(self) -> str:
+        return "classification" if self.network.is_classifier else "regression"
+
+    @property
+    def labels(self) -> tuple:
+        """The label of every output code 0..K-1 (K = 2 for a sigmoid output, n^[L] for softmax)."""
+        K = 2 if self.network.loss.name == "binary_cross_entropy" else self.network.layers[-1]
+        return tuple(self.classes) + tuple(range(len(self.classes), K))
+
+    def scale(self, X) -> np.ndarray:
+        """X (n^[0], m) as the network saw it in training: standardized when training was."""
+        return self.standardizer.transform(X) if self.standardizer is not None else np.asarray(X, dtype=np.float64)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities (K, m), row k for `labels[k]`; for a sigmoid output rows 1 - A^[L] and A^[L]."""
+        if not self.network.is_classifier:
+            raise UsageError(f"{self.path}: a regression model ({self.network.activations[-1]} output) has no "
+                             "class probabilities")
+        AL = self.network.predict_proba(self.scale(X))
+        return np.vstack([1.0 - AL, AL]) if self.network.loss.name == "binary_cross_entropy" else AL
+
+    def predict(self, X) -> list | np.ndarray:
+        """Labels (a list of m class labels) for a classifier, A^[L] (n^[L], m) for a regressor."""
+        out = self.network.predict(self.scale(X))
+        if not self.network.is_classifier:
+            return out
+        labels = self.labels
+        return [labels[k] for k in out[0]]
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _bad(path, name: str, message: str) -> ModelFileError:
+    return ModelFileError(f"{path}: array '{name}': {message}")
+
+
+def _scalar_json(path, arrays: dict, name: str):
+    a = arrays[name]
+    if a.shape != () or a.dtype.kind != "U":
+        raise _bad(path, name, f"expected a JSON text (a 0-d string array), got dtype {a.dtype} shape {a.shape}")
+    try:
+        return json.loads(str(a))
+    except ValueError as e:
+        raise _bad(path, name, f"expected valid JSON ({e})") from None
+
+
+def _scalar_int(path, arrays: dict, name: str) -> int:
+    a = arrays[name]
+    if a.shape != () or a.dtype.kind not in "iu":
+        raise _bad(path, name, f"expected an integer (a 0-d integer array), got dtype {a.dtype} shape {a.shape}")
+    return int(a)
+
+
+def _numbers(path, arrays: dict, name: str, shape: tuple, dtype) -> np.ndarray:
+    a = arrays[name]
+    if a.dtype != np.dtype(dtype):
+        raise _bad(path, name, f"expected dtype {np.dtype(dtype)}, got {a.dtype}")
+    if a.shape != shape:
+        raise _bad(path, name, f"expected shape {shape}, got {a.shape}")
+    if not np.all(np.isfinite(a)):
+        raise _bad(path, name, "contains NaN or infinite values")
+    return a
+
+
+def _optimizer_template(config: Config, network: Network) -> dict:
+    """The arrays a fresh optimizer of the config keeps for this network: their names, shapes and dtypes."""
+    t = config.train
+    optimizer = get_optimizer(t.optimizer)(network.W, network.b, beta1=t.beta1, beta2=t.beta2, epsilon=t.epsilon)
+    return {name: np.asarray(a) for name, a in optimizer.state().items()}
+
+
+def _state_names(template: dict, L: int, arrays: dict) -> list[str]:
+    names = ["epoch", "costs", "history", "rng_state", "early_stopping"]
+    names += [f"optimizer_{name}" for name in template]
+    if "best_W1" in arrays:
+        names += [f"best_{kind}{l}" for kind in ("W", "b") for l in range(1, L + 1)]
+    return names
+
+
+def load_model(path) -> Model:
+    """Read and check a model file; ModelFileError naming the file and the first bad array.
+
+    Nothing is unpickled; format_version newer than this program's is refused; the config is
+    validated like a config file; W^[l] (n^[l], n^[l-1]) and b^[l] (n^[l], 1) are checked against it.
+    """
+    arrays = read_arrays(path)
+    if "format_version" not in arrays:
+        raise ModelFileError(f"{path}: array 'format_version' is missing: not a dnn model file "
+                             f"(found {', '.join(sorted(arrays)) or 'no arrays'})")
+    version = _scalar_int(path, arrays, "format_version")
+    if version > FORMAT_VERSION:
+        raise ModelFileError(f"{path}: format_version {version} is newer than this dnn supports "
+                             f"({FORMAT_VERSION}); upgrade dnn-cli to read it")
+    if version < 1:
+        raise _bad(path, "format_version", f"expected 1..{FORMAT_VERSION}, got {version}")
+    if "config" not in arrays:
+        raise ModelFileError(f"{path}: array 'config' is missing")
+    raw = _scalar_json(path, arrays, "config")
+    if not isinstance(raw, dict):
+        raise _bad(path, "config", f"expected a JSON object, got {type(raw).__name__}")
+    try:
+        config = config_from_dict(raw, source=f"{path}: array 'config'")
+    except ConfigError as e:
+        raise ModelFileError(str(e).splitlines()[0]) from None
+    layers, L = config.model.layers, len(config.model.layers) - 1
+    dtype = np.dtype(config.train.dtype)
+    n_x = layers[0]
+
+    W, b = [], []
+    for l in range(1, L + 1):
+        for name in (f"W{l}", f"b{l}"):
+            if name not in arrays:
+                raise ModelFileError(f"{path}: array '{name}' is missing (expected W1..W{L}, b1..b{L} for "
+                                     f"layers {layers})")
+        W.append(_numbers(path, arrays, f"W{l}", (layers[l], layers[l - 1]), dtype))
+        b.append(_numbers(path, arrays, f"b{l}", (layers[l], 1), dtype))
+    network = Network(W, b, config.model.activations, loss=config.model.loss)
+
+    template = _optimizer_template(config, network)
+    parameter_names = [f"{kind}{l}" for l in range(1, L + 1) for kind in ("W", "b")]
+    optional = ["classes", "features", "x_mean", "x_std"]
+    state_names = _state_names(template, L, arrays) if "epoch" in arrays else []
+    known = {"format_version", "config", *parameter_names, *optional, *state_names}
+    for name in arrays:
+        if name not in known:
+            hint = " (a training-state array without 'epoch')" if name in _state_names(template, L, arrays) else ""
+            raise ModelFileError(f"{path}: array '{name}' is not part of a model of layers {layers}{hint}")
+    for name in state_names:
+        if name not in arrays:
+            raise ModelFileError(f"{path}: array '{name}' is missing (a checkpoint of optimizer "
+                                 f"{config.train.optimizer} holds {', '.join(state_names)})")
+
+    classes = None
+    if "classes" in arrays:
+        classes = _scalar_json(path, arrays, "classes")
+        if (not isinstance(classes, list) or not classes
+                or not all(isinstance(c, str) for c in classes) and not all(_is_int(c) for c in classes)):
+            raise _bad(path, "classes", "expected a JSON list of class labels (all strings or all integers)")
+        if len(set(classes)) != len(classes):
+            raise _bad(path, "classes", "expected distinct class labels")
+        classes = tuple(classes)
+        if not network.is_classifier:
+            raise _bad(path, "classes", f"a {network.loss.name} (regression) network has no classes")
+        K = 2 if network.loss.name == "binary_cross_entropy" else layers[-1]
+        if len(classes) > K or (network.loss.name == "cross_entropy" and len(classes) != K):
+            raise _bad(path, "classes", f"expected {K} labels for n^[L] = {layers[-1]} "
+                                        f"({network.activations[-1]} output), got {len(classes)}")
+    elif network.is_classifier:
+        classes = tuple(range(2 if network.loss.name == "binary_cross_entropy" else layers[-1]))
+
+    features = None
+    if "features" in arrays:
+        features = _scalar_json(path, arrays, "features")
+        if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
+            raise _bad(path, "features", "expected a JSON list of feature names")
+        if len(features) != n_x:
+            raise _bad(path, "features", f"expected n^[0] = {n_x} names, got {len(features)}")
+        features = tuple(features)
+
+    standardizer = None
+    if ("x_mean" in arrays) != ("x_std" in arrays):
+        name = "x_std" if "x_mean" in arrays else "x_mean"
+        raise ModelFileError(f"{path}: array '{name}' is missing (x_mean and x_std come together)")
+    if "x_mean" in arrays:
+        mean = _numbers(path, arrays, "x_mean", (n_x, 1), np.float64)
+        std = _numbers(path, arrays, "x_std", (n_x, 1), np.float64)
+        if np.any(std <= 0):
+            raise _bad(path, "x_std", "expected positive standard deviations")
+        standardizer = Standardizer(mean, std)
+
+    state = _check_state(path, arrays, template, network) if state_names else None
+    return Model(str(path), network, config, classes, features, standardizer, state, version)
+
+
+def _check_state(path, arrays: dict, template: dict, network: Network) -> dict:
+    """The training-state arrays of a checkpoint, each checked; JSON ones decoded."""
+    epoch = _scalar_int(path, arrays, "epoch")
+    if epoch < 0:
+        raise _bad(path, "epoch", f"expected a count >= 0, got {epoch}")
+    state = {"epoch": epoch, "costs": _numbers(path, arrays, "costs", (epoch,), np.float64)}
+    history = _scalar_json(path, arrays, "history")
+    try:
+        state["history"] = [EpochResult(**h, logged=True) for h in history]
+    except TypeError as e:
+        raise _bad(path, "history", f"expected a list of logged epochs ({e})") from None
+    rng_state = _scalar_json(path, arrays, "rng_state")
+    rng = np.random.Generator(np.random.PCG64())
+    try:
+        if not isinstance(rng_state, dict) or rng_state.get("bit_generator") != "PCG64":
+            raise ValueError("expected the state of a PCG64 bit generator")
+        rng.bit_generator.state = rng_state
+    except (ValueError, TypeError, KeyError) as e:
+        raise _bad(path, "rng_state", str(e)) from None
+    state["rng"] = rng
+    early = _scalar_json(path, arrays, "early_stopping")
+    keys = {"best_cost", "best_epoch", "wait", "stopped_early"}
+    if not isinstance(early, dict) or set(early) != keys:
+        raise _bad(path, "early_stopping", f"expected a JSON object with {', '.join(sorted(keys))}")
+    state.update(early)
+    optimizer = {}
+    for name, a in template.items():
+        if a.shape == () and a.dtype.kind in "iu":
+            optimizer[name] = _scalar_int(path, arrays, f"optimizer_{name}")
+        else:
+            optimizer[name] = _numbers(path, arrays, f"optimizer_{name}", a.shape, a.dtype)
+    state["optimizer"] = optimizer
+    if "best_W1" in arrays:
+        state["best_W"] = [_numbers(path, arrays, f"best_W{l}", W.shape, W.dtype)
+                           for l, W in enumerate(network.W, start=1)]
+        state["best_b"] = [_numbers(path, arrays, f"best_b{l}", b.shape, b.dtype)
+                           for l, b in enumerate(network.b, start=1)]
+    return state
+
+
+def restore_state(state, model: Model) -> None:
+    """Continue a TrainingState from a checkpoint: epoch, costs, history, optimizer, rng, early stopping.
+
+    The state's optimizer must be the checkpoint's (same config); the network's parameters are
+    set separately (from `model.network`).
+    """
+    if model.state is None:
+        raise ModelFileError(f"{model.path}: holds no training state to resume (it was saved without one); "
+                             f"use --init-from to start a new run from its parameters")
+    saved = model.state
+    state.epoch = saved["epoch"]
+    state.costs = [float(c) for c in saved["costs"]]
+    state.history = list(saved["history"])
+    state.optimizer.load_state(saved["optimizer"])
+    state.rng.bit_generator.state = saved["rng"].bit_generator.state
+    state.best_cost, state.best_epoch = saved["best_cost"], saved["best_epoch"]
+    state.wait, state.stopped_early = saved["wait"], saved["stopped_early"]
+    state.best_W = [W.copy() for W in saved["best_W"]] if "best_W" in saved else None
+    state.best_b = [b.copy() for b in saved["best_b"]] if "best_b" in saved else None
+
+
+def differing_keys(a: dict, b: dict, prefix: str = "") -> list[str]:
+    """The dotted keys whose values differ between two nested config dicts, e.g. ['train.epochs']."""
+    keys = []
+    for key in dict.fromkeys([*a, *b]):
+        x, y = a.get(key), b.get(key)
+        if isinstance(x, dict) and isinstance(y, dict):
+            keys += differing_keys(x, y, f"{prefix}{key}.")
+        elif x != y:
+            keys.append(f"{prefix}{key}")
+    return keys

@@ -31,3 +31,64 @@ def evaluate(network, X, Y) -> dict:
     Y = network.targets(Y)
     AL = network.predict_proba(X)
     return {"cost": network.cost(AL, Y), **scores(network, AL, Y), "m": int(Y.shape[1])}
+
+
+def confusion_matrix(true_codes, predicted_codes, K: int) -> np.ndarray:
+    """C (K, K) int64 with C[i, j] = the number of samples of class i predicted as class j."""
+    true_codes = np.asarray(true_codes).reshape(-1).astype(np.int64)
+    predicted_codes = np.asarray(predicted_codes).reshape(-1).astype(np.int64)
+    C = np.zeros((K, K), dtype=np.int64)
+    np.add.at(C, (true_codes, predicted_codes), 1)
+    return C
+
+
+def per_class(C) -> dict:
+    """Precision, recall, F1 and support per class from a confusion matrix C (K, K), as arrays (K,).
+
+    precision_k = C[k, k] / sum_i C[i, k]; recall_k = C[k, k] / sum_j C[k, j]; F1 their harmonic
+    mean. A ratio with a zero denominator is 0 (scikit-learn's zero_division=0).
+    """
+    C = np.asarray(C, dtype=np.float64)
+    tp = np.diag(C)
+    predicted, support = C.sum(axis=0), C.sum(axis=1)
+    precision = np.divide(tp, predicted, out=np.zeros_like(tp), where=predicted > 0)
+    recall = np.divide(tp, support, out=np.zeros_like(tp), where=support > 0)
+    total = precision + recall
+    f1 = np.divide(2 * precision * recall, total, out=np.zeros_like(tp), where=total > 0)
+    return {"precision": precision, "recall": recall, "f1": f1, "support": support.astype(np.int64)}
+
+
+def mae(AL, Y) -> float:
+    """mean(|A^[L] - Y|) over all entries."""
+    return float(np.mean(np.abs(AL - Y)))
+
+
+def r2(AL, Y) -> float:
+    """R^2 = 1 - SS_res / SS_tot per output row, averaged over the n^[L] rows.
+
+    A row whose targets are constant scores 1 when predicted exactly, else 0 (as scikit-learn).
+    """
+    ss_res = np.sum((Y - AL) ** 2, axis=1)
+    ss_tot = np.sum((Y - Y.mean(axis=1, keepdims=True)) ** 2, axis=1)
+    scores = np.where(ss_tot > 0, 1.0 - ss_res / np.where(ss_tot > 0, ss_tot, 1.0), (ss_res == 0).astype(float))
+    return float(np.mean(scores))
+
+
+def classification_report(network, X, codes, K: int) -> dict:
+    """Cost, accuracy, m, the confusion matrix (K, K) and per-class scores of a classifier on X (n^[0], m).
+
+    codes: the true class codes (1, m); K: the number of classes the codes index.
+    """
+    Y = network.targets(codes)
+    AL = network.predict_proba(X)
+    predicted = network.decide(AL)
+    C = confusion_matrix(codes, predicted, K)
+    return {"cost": network.cost(AL, Y), "accuracy": float(np.trace(C) / C.sum()), "m": int(C.sum()),
+            "confusion_matrix": C, **per_class(C), "predicted": predicted}
+
+
+def regression_report(network, X, Y) -> dict:
+    """Cost, RMSE, MAE, R^2 and m of a regressor on X (n^[0], m) against Y (n^[L], m)."""
+    AL = network.predict_proba(X)
+    return {"cost": network.cost(AL, Y), "rmse": rmse(AL, Y), "mae": mae(AL, Y), "r2": r2(AL, Y),
+            "m": int(Y.shape[1])}

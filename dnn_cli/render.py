@@ -128,6 +128,30 @@ def sparkline(values, width: int = 40) -> str:
     return "".join(SPARK[min(len(SPARK) - 1, int((v - lo) / span * len(SPARK)))] for v in values)
 
 
+def evaluation_tables(doc: dict) -> list:
+    """`dnn evaluate`: the scores, and for a classifier the per-class scores and the confusion matrix."""
+    summary = _table("Evaluation", [("metric", "left"), ("value", "right")], caption=f"{doc['model']} on {doc['data']}")
+    names = {"cost": "cost J", "accuracy": "accuracy", "macro_f1": "macro F1", "rmse": "RMSE", "mae": "MAE",
+             "r2": "R^2", "m": "samples m"}
+    for key, title in names.items():
+        if key in doc:
+            value = doc[key]
+            text = _pct(value) if key == "accuracy" else str(value) if key == "m" else _num(value)
+            summary.add_row(escape(title), text)
+    if doc["task"] != "classification":
+        return [summary]
+    labels = [escape(str(c)) for c in doc["classes"]]
+    scores = _table("Per class", [("class", "left"), ("precision", "right"), ("recall", "right"), ("F1", "right"),
+                                  ("support", "right")])
+    for row, label in zip(doc["per_class"], labels):
+        scores.add_row(label, _num(row["precision"]), _num(row["recall"]), _num(row["f1"]), str(row["support"]))
+    confusion = _table("Confusion matrix (rows: true class, columns: predicted)",
+                       [("true \\ predicted", "left")] + [(str(c), "right") for c in doc["classes"]])
+    for label, counts in zip(labels, doc["confusion_matrix"]):
+        confusion.add_row(label, *(str(n) for n in counts))
+    return [summary, scores, confusion]
+
+
 # ---------------------------------------------------------------------------------------------
 # compare-init, compare-activations, gradcheck (from dnn_cli.experiments and dnn_cli.gradcheck)
 

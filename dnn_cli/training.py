@@ -44,13 +44,15 @@ class EpochResult:
 class TrainingState:
     """Everything the loop carries between epochs, so a run can be checkpointed and resumed exactly.
 
-    `epoch` is the next epoch to run; `rng` draws the mini-batch order and the dropout masks.
+    `epoch` is the next epoch to run; `rng` draws the mini-batch order and the dropout masks;
+    `costs` holds the cost of every epoch run, `history` the EpochResults of the logged ones.
     """
 
     optimizer: object
     rng: np.random.Generator
     epoch: int = 0
     costs: list = field(default_factory=list)
+    history: list = field(default_factory=list)
     best_cost: float = math.inf
     best_epoch: int | None = None
     best_W: list | None = None
@@ -188,16 +190,26 @@ def train(network, X, Y, *, callback: Callable | None = None, **options) -> Trai
     if state is None:
         optimizer_keys = ("optimizer", "beta1", "beta2", "epsilon", "rng")
         state = new_state(network, **{k: options.pop(k) for k in optimizer_keys if k in options})
-    history = []
+    trim_history(state, options.get("log_every", 1), options["epochs"])
     for result in iter_epochs(network, X, Y, state=state, **options):
         if result.logged:
-            history.append(result)
+            state.history.append(result)
         if callback is not None:
             callback(result)
     final = final_metrics(network, X, Y, options.get("X_dev"), options.get("Y_dev"))
     if state.best_epoch is not None:
         final["best_epoch"] = state.best_epoch
-    return TrainResult(network, history, final, time.perf_counter() - start, state)
+    return TrainResult(network, list(state.history), final, time.perf_counter() - start, state)
+
+
+def trim_history(state: TrainingState, log_every: int, epochs: int) -> None:
+    """Drop logged epochs that a longer run would not log, so a resumed run's history is exact.
+
+    A run of 600 epochs logs its last epoch, 599; resumed to 1,000 epochs, 599 is no longer the last
+    and an uninterrupted 1,000-epoch run would not have logged it.
+    """
+    last = epochs - 1
+    state.history[:] = [h for h in state.history if h.epoch % log_every == 0 or h.epoch == last]
 
 
 def final_metrics(network, X, Y, X_dev=None, Y_dev=None) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import compare_activations, compare_init, datasets, gradcheck, init, shapes, train
+from . import compare_activations, compare_init, datasets, evaluate, gradcheck, init, predict, shapes, train
 
 app = typer.Typer(
     name="dnn",
@@ -15,7 +15,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-for module in (train, shapes, datasets, init, compare_init, compare_activations, gradcheck):
+for module in (train, predict, evaluate, shapes, datasets, init, compare_init, compare_activations, gradcheck):
     app.command(module.NAME)(module.command)
 
 

@@ -1,0 +1,60 @@
+"""`dnn predict MODEL DATA`: predictions of a saved model, one row per sample, as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..data import read_inputs
+from ..errors import UsageError
+from ..files import atomic_write, check_writable, load_model
+from ._common import boundary, out
+
+NAME = "predict"
+
+
+@boundary
+def command(
+    model: Annotated[Path, typer.Argument(help="The model .npz written by `dnn train --save`.")],
+    data: Annotated[Path, typer.Argument(help="A .csv (header row) or .npz (X, optionally y); labels are ignored.")],
+    proba: Annotated[bool, typer.Option("--proba", help="Class probabilities, one column per class.")] = False,
+    out_: Annotated[Optional[Path], typer.Option("--out", help="Write the CSV to this file instead of stdout.")] = None,
+) -> None:
+    """Predict the class (original labels) or value of every sample in DATA, one CSV row each."""
+    if out_ is not None:
+        if out_.suffix.lower() != ".csv":
+            raise UsageError(f"--out {out_}: expected a .csv file name")
+        check_writable(out_, "predictions")
+    loaded = load_model(model)
+    inputs = read_inputs(data, n_x=loaded.network.layers[0], feature_names=loaded.features,
+                         label=loaded.config.data.label)
+    header, rows = prediction_rows(loaded, inputs.X, proba=proba)
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    if out_ is None:
+        typer.echo(text.getvalue(), nl=False)
+    else:
+        atomic_write(out_, text.getvalue().encode())
+        out().print(f"wrote {len(rows)} predictions to {out_}")
+
+
+def prediction_rows(model, X, *, proba: bool = False) -> tuple[list[str], list[list[str]]]:
+    """The CSV header and rows: 'prediction' (labels or values) or one probability column per class.
+
+    Numbers are written as Python's shortest round-trip repr, so reading them back gives the same floats.
+    """
+    if proba:
+        P = model.predict_proba(X)
+        return [str(c) for c in model.labels], [[repr(float(p)) for p in column] for column in P.T]
+    predicted = model.predict(X)
+    if model.network.is_classifier:
+        return ["prediction"], [[str(label)] for label in predicted]
+    n_y = predicted.shape[0]
+    header = ["prediction"] if n_y == 1 else [f"prediction_{k}" for k in range(1, n_y + 1)]
+    return header, [[repr(float(v)) for v in column] for column in predicted.T]

@@ -1,0 +1,191 @@
+"""Pictures as PNG files: cost curves and decision boundaries, drawn with matplotlib's Agg backend.
+
+matplotlib is an optional extra: it is imported only inside these functions, and a missing
+install is a UsageError that gives the exact command. The grids come from `boundary` (pure NumPy).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .boundary import decision_curve, decision_grid
+from .errors import UsageError
+
+INSTALL = "pip install -e '.[plot]'"
+DPI = 100
+PANEL = (6.0, 4.5)  # inches per panel: 600 x 450 pixels at DPI
+SUFFIXES = (".png", ".svg", ".pdf")
+
+
+@dataclass
+class PlotRun:
+    """One curve of a comparison: its name, its cost per epoch and (optionally) its trained network."""
+
+    name: str
+    costs: list
+    network: object = None
+
+
+def require() -> None:
+    """Fail now, before any training, when matplotlib is not installed."""
+    _figure_class()
+
+
+def check_path(path) -> None:
+    """A picture file name must end in .png, .svg or .pdf."""
+    if Path(path).suffix.lower() not in SUFFIXES:
+        raise UsageError(f"--plot {path}: expected a file name ending in {', '.join(SUFFIXES)}")
+
+
+def _figure_class():
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise UsageError(f"--plot needs matplotlib, which is not installed; install it with: {INSTALL}") from None
+    # An Agg canvas on a bare Figure: no pyplot, so a caller's backend and global state stay untouched.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    def new(n_panels: int, rows: int = 1):
+        fig = Figure(figsize=(PANEL[0] * n_panels, PANEL[1] * rows), dpi=DPI)
+        FigureCanvasAgg(fig)
+        return fig
+
+    return new
+
+
+def _save(fig, path) -> None:
+    fig.savefig(path, dpi=DPI)
+
+
+def _cost_axes(ax, title: str = "cost J per epoch") -> None:
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("cost J")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+
+
+def _draw_points(ax, X, y, classes, *, marker="o", label=None, cmap=None, norm=None):
+    if classes is not None:
+        codes = np.asarray(y).reshape(-1)
+        for k, name in enumerate(classes):
+            mask = codes == k
+            if mask.any():
+                ax.scatter(X[0, mask], X[1, mask], s=14, marker=marker, edgecolors="k", linewidths=0.3,
+                           color=_class_color(k, len(classes)), label=f"{name}" if label is None else None)
+    else:
+        ax.scatter(X[0], X[1], c=np.asarray(y).reshape(-1), s=14, marker=marker, edgecolors="k",
+                   linewidths=0.3, cmap=cmap, norm=norm)
+
+
+def _class_color(k: int, K: int):
+    from matplotlib import colormaps
+
+    cmap = colormaps["coolwarm" if K <= 2 else "tab10"]
+    return cmap(k / max(K - 1, 1)) if K <= 2 else cmap(k % 10)
+
+
+def _draw_model(ax, network, X, y, *, classes=None, standardizer=None, resolution=200, legend=True):
+    """Decision regions (classification) or the output surface / curve (regression) with the points."""
+    from matplotlib.colors import BoundaryNorm, ListedColormap, Normalize
+
+    if network.layers[0] == 1:
+        curve = decision_curve(network, X, standardizer=standardizer)
+        ax.scatter(X[0], np.asarray(y).reshape(-1)[: X.shape[1]], s=10, alpha=0.6, label="data")
+        ax.plot(curve.x, curve.values, color="C3", linewidth=2, label="network")
+        ax.set_xlabel("x1")
+        ax.set_ylabel("y")
+        if legend:
+            ax.legend(loc="best", fontsize="small")
+        return
+    grid = decision_grid(network, X, resolution=resolution, standardizer=standardizer)
+    if classes is not None:
+        K = len(classes)
+        colors = [_class_color(k, K) for k in range(K)]
+        cmap = ListedColormap(colors)
+        norm = BoundaryNorm(np.arange(K + 1) - 0.5, K)
+        ax.contourf(grid.x1, grid.x2, grid.values, levels=np.arange(K + 1) - 0.5, cmap=cmap, norm=norm, alpha=0.35)
+        if grid.proba is not None:
+            ax.contour(grid.x1, grid.x2, grid.proba, levels=[0.5], colors="k", linewidths=1)
+        _draw_points(ax, X, y, classes)
+        if legend:
+            ax.legend(loc="best", fontsize="small", title="class")
+    else:
+        values = np.asarray(y).reshape(-1)
+        norm = Normalize(min(grid.values.min(), values.min()), max(grid.values.max(), values.max()))
+        filled = ax.contourf(grid.x1, grid.x2, grid.values, levels=20, cmap="viridis", norm=norm, alpha=0.8)
+        ax.figure.colorbar(filled, ax=ax, label="network output")
+        _draw_points(ax, X, y, None, cmap="viridis", norm=norm)
+    ax.set_xlim(grid.x1[0], grid.x1[-1])
+    ax.set_ylim(grid.x2[0], grid.x2[-1])
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+
+
+def can_draw_model(network) -> bool:
+    """True when the network's inputs can be drawn: n^[0] = 2 (a plane) or n^[0] = 1 with one output."""
+    return network.layers[0] == 2 or (network.layers[0] == 1 and network.layers[-1] == 1)
+
+
+def training_figure(path, costs, *, dev=None, network=None, X=None, y=None, classes=None, standardizer=None,
+                    title: str | None = None) -> None:
+    """The cost curve (train, and dev at the logged epochs) and, for n^[0] = 2, the decision boundary.
+
+    costs: one per epoch; dev: (epochs, dev costs) or None; X (n^[0], m) in the data's own units with
+    y its class codes (1, m) (classes: their labels) or targets; the model panel is drawn when
+    `network` is given and `can_draw_model(network)`. Pixel size: 600 x 450 per panel.
+    """
+    new = _figure_class()
+    draw_model = network is not None and X is not None and can_draw_model(network)
+    fig = new(2 if draw_model else 1)
+    ax = fig.add_subplot(1, 2 if draw_model else 1, 1)
+    epochs = np.arange(len(costs))
+    ax.plot(epochs, costs, label="train", color="C0")
+    if dev is not None and len(dev[0]):
+        ax.plot(dev[0], dev[1], "o-", label="dev", color="C1", markersize=3)
+    if costs and min(costs) > 0 and max(costs) / min(costs) > 100:
+        ax.set_yscale("log")
+    _cost_axes(ax)
+    ax.legend(loc="best", fontsize="small")
+    if draw_model:
+        ax2 = fig.add_subplot(1, 2, 2)
+        _draw_model(ax2, network, X, y, classes=classes, standardizer=standardizer)
+        ax2.set_title("decision boundary" if classes is not None else "network output")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    _save(fig, path)
+
+
+def compare_figure(runs, path, *, X=None, y=None, classes=None, standardizer=None, title: str | None = None) -> None:
+    """The cost curves of all runs on one axis; for 2-D data, a small decision-boundary panel per run.
+
+    runs: PlotRun-like objects (name, costs, network). Pixel size: 600 x 450 for the curves alone;
+    with boundary panels, (600 * max(2, runs)) wide and 900 high (curves on top, one panel per run below).
+    """
+    new = _figure_class()
+    runs = list(runs)
+    with_models = X is not None and all(r.network is not None and can_draw_model(r.network) for r in runs) and runs
+    cols = max(2, len(runs)) if with_models else 1
+    fig = new(cols, 2 if with_models else 1)
+    ax = fig.add_subplot(2 if with_models else 1, 1, 1)
+    for k, run in enumerate(runs):
+        ax.plot(np.arange(len(run.costs)), run.costs, label=run.name, color=f"C{k % 10}")
+    costs = [c for r in runs for c in r.costs]
+    if costs and min(costs) > 0 and max(costs) / min(costs) > 100:
+        ax.set_yscale("log")
+    _cost_axes(ax, "cost J per epoch")
+    ax.legend(loc="best", fontsize="small")
+    if with_models:
+        for k, run in enumerate(runs):
+            sub = fig.add_subplot(2, cols, cols + k + 1)
+            _draw_model(sub, run.network, X, y, classes=classes, standardizer=standardizer, resolution=120,
+                        legend=False)
+            sub.set_title(run.name)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    _save(fig, path)
