@@ -19,6 +19,7 @@ from .errors import ConfigError, TrainingError
 from .metrics import evaluate, scores
 from .optimizers import get_optimizer
 from .schedules import SCHEDULES
+from .workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ def iter_epochs(network, X, Y, *, epochs: int, learning_rate: float, batch_size=
     keep = keep_probs(keep_prob, network.L)
     schedule = SCHEDULES[lr_decay]
     last = epochs - 1
+    workspace = Workspace(network)
     while state.epoch < epochs and not state.stopped_early:
         epoch = state.epoch
         alpha = schedule(learning_rate, epoch, decay_rate, decay_every)
@@ -143,8 +145,8 @@ def iter_epochs(network, X, Y, *, epochs: int, learning_rate: float, batch_size=
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for idx in batches(m, batch_size, state.rng):
                 X_t, Y_t = X[:, idx], Y[:, idx]
-                AL, caches = network.forward(X_t, keep_prob=keep, rng=state.rng)
-                J = network.cost(AL, Y_t, l2=l2)
+                # The fast path: the numbers of forward, cost and backward, in reused arrays.
+                J, AL, grads = network.train_step(X_t, Y_t, workspace, l2=l2, keep_prob=keep, rng=state.rng)
                 if not math.isfinite(J):
                     raise TrainingError(
                         f"the cost became {J} at epoch {epoch} with learning_rate {alpha:g}: "
@@ -152,8 +154,7 @@ def iter_epochs(network, X, Y, *, epochs: int, learning_rate: float, batch_size=
                     )
                 batch_costs.append((J, Y_t.shape[1]))
                 if logged:
-                    outputs.append((AL, Y_t))
-                grads = network.backward(Y_t, caches, l2=l2)
+                    outputs.append((AL.copy(), Y_t))
                 state.optimizer.step(network.W, network.b, grads, alpha)
         cost = batch_costs[0][0] if len(batch_costs) == 1 else sum(J * n for J, n in batch_costs) / m
         state.costs.append(cost)
