@@ -97,9 +97,11 @@ def state_arrays(state) -> dict:
                                        "wait": state.wait, "stopped_early": state.stopped_early}),
     }
     arrays.update({f"optimizer_{k}": np.asarray(v) for k, v in state.optimizer.state().items()})
-    if state.best_W is not None:
-        for l, (W, b) in enumerate(zip(state.best_W, state.best_b), start=1):
-            arrays[f"best_W{l}"], arrays[f"best_b{l}"] = W, b
+    for prefix in ("best", "last"):
+        W_list, b_list = getattr(state, f"{prefix}_W", None), getattr(state, f"{prefix}_b", None)
+        if W_list is not None:
+            for l, (W, b) in enumerate(zip(W_list, b_list), start=1):
+                arrays[f"{prefix}_W{l}"], arrays[f"{prefix}_b{l}"] = W, b
     return arrays
 
 
@@ -134,7 +136,9 @@ def read_arrays(path) -> dict:
         raise ModelFileError(f"{path}: expected an NPZ file, got a directory") from None
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
         if "allow_pickle" in str(e):
-            raise ModelFileError(f"{path}: not an NPZ file (it holds pickled data; refusing to unpickle it)") from None
+            # numpy takes any file that is neither a zip nor a .npy for a pickle.
+            raise ModelFileError(f"{path}: not a readable NPZ file (not a zip archive of arrays; "
+                                 "refusing to unpickle it)") from None
         raise ModelFileError(f"{path}: not a readable NPZ file ({e or type(e).__name__})") from None
 
 
@@ -224,6 +228,15 @@ class Model:
         K = 2 if self.network.loss.name == "binary_cross_entropy" else self.network.layers[-1]
         return tuple(self.classes) + tuple(range(len(self.classes), K))
 
+    def resume_parameters(self) -> dict:
+        """W1..bL to continue training from: the last ones of the run (early stopping saves the best as W, b)."""
+        if self.state is not None and "last_W" in self.state:
+            out = {}
+            for l, (W, b) in enumerate(zip(self.state["last_W"], self.state["last_b"]), start=1):
+                out[f"W{l}"], out[f"b{l}"] = W, b
+            return out
+        return self.network.parameters()
+
     def scale(self, X) -> np.ndarray:
         """X (n^[0], m) as the network saw it in training: standardized when training was."""
         return self.standardizer.transform(X) if self.standardizer is not None else np.asarray(X, dtype=np.float64)
@@ -291,8 +304,9 @@ def _optimizer_template(config: Config, network: Network) -> dict:
 def _state_names(template: dict, L: int, arrays: dict) -> list[str]:
     names = ["epoch", "costs", "history", "rng_state", "early_stopping"]
     names += [f"optimizer_{name}" for name in template]
-    if "best_W1" in arrays:
-        names += [f"best_{kind}{l}" for kind in ("W", "b") for l in range(1, L + 1)]
+    for prefix in ("best", "last"):
+        if f"{prefix}_W1" in arrays:
+            names += [f"{prefix}_{kind}{l}" for kind in ("W", "b") for l in range(1, L + 1)]
     return names
 
 
@@ -423,11 +437,12 @@ def _check_state(path, arrays: dict, template: dict, network: Network) -> dict:
         else:
             optimizer[name] = _numbers(path, arrays, f"optimizer_{name}", a.shape, a.dtype)
     state["optimizer"] = optimizer
-    if "best_W1" in arrays:
-        state["best_W"] = [_numbers(path, arrays, f"best_W{l}", W.shape, W.dtype)
-                           for l, W in enumerate(network.W, start=1)]
-        state["best_b"] = [_numbers(path, arrays, f"best_b{l}", b.shape, b.dtype)
-                           for l, b in enumerate(network.b, start=1)]
+    for prefix in ("best", "last"):
+        if f"{prefix}_W1" in arrays:
+            state[f"{prefix}_W"] = [_numbers(path, arrays, f"{prefix}_W{l}", W.shape, W.dtype)
+                                    for l, W in enumerate(network.W, start=1)]
+            state[f"{prefix}_b"] = [_numbers(path, arrays, f"{prefix}_b{l}", b.shape, b.dtype)
+                                    for l, b in enumerate(network.b, start=1)]
     return state
 
 

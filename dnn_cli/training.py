@@ -46,7 +46,8 @@ class TrainingState:
     """Everything the loop carries between epochs, so a run can be checkpointed and resumed exactly.
 
     `epoch` is the next epoch to run; `rng` draws the mini-batch order and the dropout masks;
-    `costs` holds the cost of every epoch run, `history` the EpochResults of the logged ones.
+    `costs` holds the cost of every epoch run, `history` the EpochResults of the logged ones;
+    `last_W`, `last_b` keep the final parameters when early stopping put the best ones in the network.
     """
 
     optimizer: object
@@ -60,6 +61,8 @@ class TrainingState:
     best_b: list | None = None
     wait: int = 0
     stopped_early: bool = False
+    last_W: list | None = None
+    last_b: list | None = None
 
 
 @dataclass
@@ -165,6 +168,9 @@ def iter_epochs(network, X, Y, *, epochs: int, learning_rate: float, batch_size=
             measured.update({f"train_{k}": v for k, v in scores(network, AL, Y_seen).items()})
         yield EpochResult(epoch, cost, alpha, logged, **measured)
     if early_stopping and state.best_W is not None:
+        # The network ends with the best parameters; a resumed run must continue from the last ones.
+        state.last_W = [W.copy() for W in network.W]
+        state.last_b = [b.copy() for b in network.b]
         for P, best in zip(network.W + network.b, state.best_W + state.best_b):
             P[...] = best
 

@@ -141,7 +141,7 @@ def _resumable(model, cfg, config_path) -> dict:
     if changed:
         typer.echo(f"dnn: note: {config_path} differs from the checkpoint's config in {', '.join(changed)}; "
                    "the resumed run will not match an uninterrupted one", err=True)
-    return model.network.parameters()
+    return model.resume_parameters()
 
 
 class _Run:

@@ -1,0 +1,215 @@
+"""`dnn predict` and `dnn evaluate`, and the metrics behind them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import numpy as np
+import pytest
+
+from dnn_cli.config import load_config
+from dnn_cli.files import save_model
+from dnn_cli.metrics import confusion_matrix, mae, per_class, r2
+from dnn_cli.pipeline import fit, prepare
+
+from .conftest import CONFIGS, assert_input_error, write
+
+FRUIT_CSV = CONFIGS / "fruit.csv"
+
+
+def _train_and_save(path, config, *sets, epochs):
+    cfg = load_config(CONFIGS / config, list(sets), epochs=epochs)
+    prepared = prepare(cfg)
+    fit(prepared)
+    save_model(path, prepared.network, cfg.to_dict(), classes=prepared.train.classes,
+               standardizer=prepared.standardizer, features=prepared.train.feature_names, state=prepared.state)
+    return prepared
+
+
+@pytest.fixture(scope="module")
+def fruit(tmp_path_factory):
+    path = tmp_path_factory.mktemp("fruit") / "fruit.npz"
+    return path, _train_and_save(path, "fruit.yaml", epochs=300)
+
+
+@pytest.fixture(scope="module")
+def sine(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sine") / "sine.npz"
+    return path, _train_and_save(path, "sine.yaml", epochs=50)
+
+
+def _rows(text):
+    return list(csv.reader(io.StringIO(text)))
+
+
+def _fruit_table():
+    rows = _rows(FRUIT_CSV.read_text(encoding="utf-8"))
+    header, body = rows[0], rows[1:]
+    X = np.array([[float(v) for v in row[:3]] for row in body]).T
+    return header, body, X
+
+
+def test_predict_matches_the_in_memory_network(cli, fruit):
+    path, prepared = fruit
+    result = cli("predict", path, FRUIT_CSV, "--proba")
+    assert result.exit_code == 0, result.output
+    rows = _rows(result.stdout)
+    assert rows[0] == ["apple", "lemon", "orange"]
+    _, _, X = _fruit_table()
+    expected = prepared.network.predict_proba(prepared.standardizer.transform(X))
+    np.testing.assert_allclose(np.array(rows[1:], dtype=float).T, expected, rtol=0, atol=0)
+
+
+def test_predict_gives_the_original_string_labels(cli, fruit):
+    path, prepared = fruit
+    result = cli("predict", path, FRUIT_CSV)
+    assert result.exit_code == 0, result.output
+    rows = _rows(result.stdout)
+    _, body, X = _fruit_table()
+    codes = prepared.network.predict(prepared.standardizer.transform(X))[0]
+    assert rows[0] == ["prediction"]
+    assert [r[0] for r in rows[1:]] == [prepared.train.classes[k] for k in codes]
+    assert {r[0] for r in rows[1:]} <= {"apple", "lemon", "orange"}
+    agreement = np.mean([p[0] == row[3] for p, row in zip(rows[1:], body)])
+    assert agreement > 0.9
+
+
+@pytest.mark.parametrize("layout", ["features-only", "reordered-with-label", "extra-id-column"])
+def test_predict_reads_the_features_by_name(cli, fruit, tmp_path, layout):
+    path, _ = fruit
+    header, body, _ = _fruit_table()
+    if layout == "features-only":
+        text = "\n".join(",".join(r[:3]) for r in [header] + body)
+    elif layout == "reordered-with-label":
+        text = "\n".join(",".join([r[3], r[2], r[0], r[1]]) for r in [header] + body)
+    else:
+        text = "\n".join(",".join([("id" if i == 0 else str(i))] + r[:3]) for i, r in enumerate([header] + body))
+    data = write(tmp_path / "rows.csv", text + "\n")
+    expected = cli("predict", path, FRUIT_CSV).stdout
+    result = cli("predict", path, data)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == expected
+
+
+def test_predict_writes_a_csv_file(cli, fruit, tmp_path):
+    path, _ = fruit
+    out = tmp_path / "predictions.csv"
+    result = cli("predict", path, FRUIT_CSV, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "wrote 150 predictions" in result.stdout
+    assert out.read_text(encoding="utf-8") == cli("predict", path, FRUIT_CSV).stdout
+
+
+def test_predict_and_evaluate_read_npz_data(cli, fruit, tmp_path):
+    path, _ = fruit
+    _, body, X = _fruit_table()
+    data = tmp_path / "rows.npz"
+    np.savez(data, X=X.T, y=np.array([row[3] for row in body]))
+    assert cli("predict", path, data).stdout == cli("predict", path, FRUIT_CSV).stdout
+    from_npz = json.loads(cli("evaluate", path, data, "--json").stdout)
+    from_csv = json.loads(cli("evaluate", path, FRUIT_CSV, "--json").stdout)
+    assert from_npz["accuracy"] == from_csv["accuracy"]
+    assert from_npz["confusion_matrix"] == from_csv["confusion_matrix"]
+
+
+def test_evaluate_json_agrees_with_the_predictions(cli, fruit):
+    path, _ = fruit
+    result = cli("evaluate", path, FRUIT_CSV, "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    predicted = [r[0] for r in _rows(cli("predict", path, FRUIT_CSV).stdout)[1:]]
+    truth = [row[3] for row in _fruit_table()[1]]
+    assert doc["m"] == 150 and doc["task"] == "classification"
+    assert doc["classes"] == ["apple", "lemon", "orange"]
+    np.testing.assert_allclose(doc["accuracy"], np.mean([p == t for p, t in zip(predicted, truth)]), rtol=0, atol=0)
+    C = np.array(doc["confusion_matrix"])
+    for i, true_class in enumerate(doc["classes"]):
+        for j, predicted_class in enumerate(doc["classes"]):
+            assert C[i, j] == sum(t == true_class and p == predicted_class for p, t in zip(predicted, truth))
+    assert doc["cost"] > 0
+    assert [row["support"] for row in doc["per_class"]] == [50, 50, 50]
+
+
+def test_evaluate_prints_tables(cli, fruit):
+    path, _ = fruit
+    result = cli("evaluate", path, FRUIT_CSV)
+    assert result.exit_code == 0, result.output
+    for fragment in ("Evaluation", "accuracy", "Per class", "precision", "Confusion matrix", "apple", "orange"):
+        assert fragment in result.stdout
+
+
+def test_regression_predict_and_evaluate(cli, sine, tmp_path):
+    path, prepared = sine
+    x = np.linspace(-3, 3, 7)
+    data = write(tmp_path / "x.csv", "x\n" + "\n".join(repr(float(v)) for v in x) + "\n")
+    result = cli("predict", path, data)
+    assert result.exit_code == 0, result.output
+    rows = _rows(result.stdout)
+    assert rows[0] == ["prediction"]
+    np.testing.assert_allclose(np.array(rows[1:], dtype=float).T, prepared.network.predict_proba(x[None, :]),
+                               rtol=0, atol=0)
+    labelled = write(tmp_path / "xy.csv", "x,y\n" + "\n".join(f"{float(v)!r},{float(np.sin(v))!r}" for v in x) + "\n")
+    doc = json.loads(cli("evaluate", path, labelled, "--json").stdout)
+    assert set(doc) >= {"cost", "rmse", "mae", "r2", "m"} and doc["m"] == 7
+    np.testing.assert_allclose(doc["rmse"] ** 2, doc["cost"], rtol=1e-12)
+    assert_input_error(cli("predict", path, data, "--proba"), "has no class probabilities")
+
+
+@pytest.mark.parametrize("text, fragments", [
+    ("weight_g,width_cm\n1,2\n", ["missing feature column(s) 'height_cm'"]),
+    ("a,b,c,d,e\n1,2,3,4,5\n", ["expected 3 feature columns", "got 5 columns"]),
+    ("weight_g,width_cm,height_cm,fruit\n150,7,7,banana\n", ["line 2", "label 'banana' was not seen in training",
+                                                              "apple, lemon, orange"]),
+    ("weight_g,width_cm,height_cm,fruit\n150,7,oops,apple\n", ["line 2", "column 'height_cm'", "'oops'"]),
+], ids=["missing-feature", "feature-count", "unseen-label", "not-a-number"])
+def test_bad_data_exits_2(cli, fruit, tmp_path, text, fragments):
+    path, _ = fruit
+    data = write(tmp_path / "bad.csv", text)
+    command = "evaluate" if "banana" in text else "predict"
+    assert_input_error(cli(command, path, data), str(data), *fragments)
+
+
+def test_npz_feature_count_mismatch_names_both_numbers(cli, fruit, tmp_path):
+    path, _ = fruit
+    data = tmp_path / "x.npz"
+    np.savez(data, X=np.zeros((4, 5)))
+    assert_input_error(cli("predict", path, data), "expected shape (m, 3)", "got shape (4, 5)")
+
+
+def test_evaluate_needs_labels(cli, fruit, tmp_path):
+    path, _ = fruit
+    data = write(tmp_path / "x.csv", "weight_g,width_cm,height_cm\n150,7,7\n")
+    assert_input_error(cli("evaluate", path, data), "no label column")
+
+
+def test_confusion_matrix_and_per_class_scores_by_hand():
+    true = np.array([0, 0, 0, 1, 1, 2])
+    predicted = np.array([0, 0, 1, 1, 2, 2])
+    C = confusion_matrix(true, predicted, 3)
+    np.testing.assert_array_equal(C, [[2, 1, 0], [0, 1, 1], [0, 0, 1]])
+    scores = per_class(C)
+    np.testing.assert_allclose(scores["precision"], [1.0, 0.5, 0.5], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(scores["recall"], [2 / 3, 0.5, 1.0], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(scores["f1"], [0.8, 0.5, 2 / 3], rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(scores["support"], [3, 2, 1])
+
+
+def test_a_class_never_predicted_scores_zero_not_nan():
+    scores = per_class(confusion_matrix([0, 1], [0, 0], 2))
+    np.testing.assert_array_equal(scores["precision"], [0.5, 0.0])
+    np.testing.assert_array_equal(scores["f1"], [2 / 3, 0.0])
+
+
+@pytest.mark.parametrize("AL, Y, expected_mae, expected_r2", [
+    ([[1.0, 2.0, 3.0]], [[1.0, 2.0, 3.0]], 0.0, 1.0),
+    ([[2.0, 2.0, 2.0]], [[1.0, 2.0, 3.0]], 2 / 3, 0.0),
+    ([[1.0, 3.0, 3.0]], [[1.0, 2.0, 3.0]], 1 / 3, 0.5),
+    ([[1.0, 1.0]], [[1.0, 1.0]], 0.0, 1.0),
+    ([[1.0, 2.0]], [[1.0, 1.0]], 0.5, 0.0),
+], ids=["perfect", "mean-predictor", "one-off", "constant-exact", "constant-missed"])
+def test_mae_and_r2_by_hand(AL, Y, expected_mae, expected_r2):
+    AL, Y = np.array(AL), np.array(Y)
+    np.testing.assert_allclose(mae(AL, Y), expected_mae, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(r2(AL, Y), expected_r2, rtol=0, atol=1e-15)
