@@ -168,13 +168,14 @@ def compare_figure(runs, path, *, X=None, y=None, classes=None, standardizer=Non
     """
     new = _figure_class()
     runs = list(runs)
-    with_models = X is not None and all(r.network is not None and can_draw_model(r.network) for r in runs) and runs
+    with_models = bool(runs) and X is not None and all(r.network is not None and can_draw_model(r.network)
+                                                       for r in runs)
     cols = max(2, len(runs)) if with_models else 1
     fig = new(cols, 2 if with_models else 1)
     ax = fig.add_subplot(2 if with_models else 1, 1, 1)
     for k, run in enumerate(runs):
         ax.plot(np.arange(len(run.costs)), run.costs, label=run.name, color=f"C{k % 10}")
-    costs = [c for r in runs for c in r.costs]
+    costs = [c for r in runs for c in r.costs if np.isfinite(c)]
     if costs and min(costs) > 0 and max(costs) / min(costs) > 100:
         ax.set_yscale("log")
     _cost_axes(ax, "cost J per epoch")
@@ -182,6 +183,10 @@ def compare_figure(runs, path, *, X=None, y=None, classes=None, standardizer=Non
     if with_models:
         for k, run in enumerate(runs):
             sub = fig.add_subplot(2, cols, cols + k + 1)
+            if not run.network.is_finite():
+                sub.text(0.5, 0.5, "diverged", ha="center", va="center", transform=sub.transAxes)
+                sub.set_title(run.name)
+                continue
             _draw_model(sub, run.network, X, y, classes=classes, standardizer=standardizer, resolution=120,
                         legend=False)
             sub.set_title(run.name)

@@ -135,3 +135,14 @@ def test_plot_without_matplotlib_names_the_install_command(cli, tmp_path, monkey
 def test_plot_needs_a_picture_suffix(cli, tmp_path):
     assert_input_error(cli("train", CONFIGS / "flower.yaml", "--epochs", 5, "--plot", tmp_path / "run.txt"),
                        "expected a file name ending in .png")
+
+
+@pytest.mark.parametrize("command, runs", [("compare-init", 5), ("compare-activations", 5)],
+                         ids=["compare-init", "compare-activations"])
+def test_compare_commands_plot_one_panel_per_run(cli, tmp_path, command, runs):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "compare.png"
+    result = cli(command, "--epochs", 20, "--plot", path)
+    assert result.exit_code == 0, result.output
+    assert f"saved the plot to {path}" in result.stdout
+    assert _png_size(path) == (600 * runs, 900)

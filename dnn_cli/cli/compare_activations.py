@@ -13,6 +13,7 @@ from ..config import load_config
 from ..experiments import DEFAULT_ACTIVATIONS, activations_demo, compare_activations, parse_activations
 from ..files import write_metrics
 from ._common import boundary, out
+from ._plots import check_plot_option, plot_comparison
 from .compare_init import check_json_path
 
 NAME = "compare-activations"
@@ -29,10 +30,14 @@ def command(
     set_: Annotated[list[str], typer.Option("--set", help="Override a key: dotted.key=value (repeatable).")] = [],
     metrics_out: Annotated[Optional[Path], typer.Option(
         "--metrics-out", help="Write every run's history and final metrics to this .json file.")] = None,
+    plot: Annotated[Optional[Path], typer.Option(
+        "--plot", help="Draw all runs' cost curves (and, for 2 features, their decision boundaries) to this .png.")
+    ] = None,
 ) -> None:
     """Train the same network with each hidden activation; show that linear hidden layers collapse into one."""
     names = parse_activations(activations)
     check_json_path(metrics_out)
+    check_plot_option(plot)
     if config is None:
         cfg, source = activations_demo(overrides=set_, epochs=epochs, seed=seed), "<demo>"
     else:
@@ -43,6 +48,10 @@ def command(
     console.print(render.compare_activations_table(comparison))
     if comparison.collapse is not None:
         console.print(render.collapse_table(comparison))
+    if plot is not None:
+        plot_comparison(plot, cfg, comparison.runs, source=source,
+                        title="compare-activations: " + ", ".join(run.label for run in comparison.runs))
+        console.print(f"saved the plot to {plot}")
     if metrics_out is not None:
         write_metrics(metrics_out, {"command": NAME, **comparison.to_dict(), "seconds": time.perf_counter() - start})
         console.print(f"saved the metrics to {metrics_out}")

@@ -14,6 +14,7 @@ from ..errors import UsageError
 from ..experiments import DEFAULT_SCHEMES, compare_init, init_demo, parse_schemes
 from ..files import check_writable, write_metrics
 from ._common import boundary, out
+from ._plots import check_plot_option, plot_comparison
 
 NAME = "compare-init"
 
@@ -30,12 +31,16 @@ def command(
     set_: Annotated[list[str], typer.Option("--set", help="Override a key: dotted.key=value (repeatable).")] = [],
     metrics_out: Annotated[Optional[Path], typer.Option(
         "--metrics-out", help="Write every run's history and final metrics to this .json file.")] = None,
+    plot: Annotated[Optional[Path], typer.Option(
+        "--plot", help="Draw all runs' cost curves (and, for 2 features, their decision boundaries) to this .png.")
+    ] = None,
 ) -> None:
     """Train the same network, data and seed once per init scheme: costs, accuracy, distinct hidden units."""
     chosen = parse_schemes(schemes)
     if repeats < 1:
         raise UsageError(f"--repeats: expected a positive integer, got {repeats}")
     check_json_path(metrics_out)
+    check_plot_option(plot)
     if config is None:
         parts = init_demo(overrides=set_, epochs=epochs, seed=seed)
         source = "<demo>"
@@ -52,6 +57,11 @@ def command(
         comparison = compare_init(cfg, run, repeats=repeats, source=source, title=title, note=note)
         comparisons.append(comparison)
         console.print(render.compare_init_table(comparison))
+    if plot is not None and comparisons:
+        main = comparisons[0]
+        plot_comparison(plot, main.config, [s.runs[0] for s in main.schemes], source=source,
+                        title="compare-init: " + ", ".join(s.scheme.label for s in main.schemes))
+        console.print(f"saved the plot to {plot}")
     if metrics_out is not None:
         write_metrics(metrics_out, {"command": NAME, "comparisons": [c.to_dict() for c in comparisons],
                                     "seconds": time.perf_counter() - start})

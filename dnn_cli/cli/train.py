@@ -8,7 +8,6 @@ import threading
 from pathlib import Path
 from typing import Annotated, Optional
 
-import numpy as np
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -29,6 +28,7 @@ from ..files import (
 from ..pipeline import fit, prepare
 from ..training import final_metrics
 from ._common import boundary, err, out
+from ._plots import check_plot_option, data_for_plot
 
 NAME = "train"
 
@@ -115,12 +115,7 @@ def _check_options(save, init_from, resume, checkpoint_every, metrics_out, plot)
         check_writable(save, "model")
     if metrics_out is not None:
         check_metrics_path(metrics_out)
-    if plot is not None:
-        from .. import plotting
-
-        plotting.check_path(plot)
-        plotting.require()
-        check_writable(plot, "plot")
+    check_plot_option(plot)
 
 
 def _resumable(model, cfg, config_path) -> dict:
@@ -228,17 +223,12 @@ def _plot(path, prepared) -> None:
     """The cost curve (train, dev at logged epochs) and the model panel in the data's own units."""
     from .. import plotting
 
-    state, train, dev = prepared.state, prepared.train, prepared.dev
+    state = prepared.state
     dev_points = [(h.epoch, h.dev_cost) for h in state.history if h.dev_cost is not None]
     dev_curve = tuple(zip(*dev_points)) if dev_points else None
-    X, y = train.X, train.y
-    if dev is not None:
-        X, y = np.hstack([X, dev.X]), np.hstack([y, dev.y])
-    standardizer = prepared.standardizer
-    if standardizer is not None:
-        X = X * standardizer.std + standardizer.mean
+    X, y = data_for_plot(prepared)
     plotting.training_figure(path, state.costs, dev=dev_curve, network=prepared.network, X=X, y=y,
-                             classes=train.classes, standardizer=standardizer,
+                             classes=prepared.train.classes, standardizer=prepared.standardizer,
                              title=f"layers {prepared.network.layers}, {' / '.join(prepared.network.activations)}")
 
 

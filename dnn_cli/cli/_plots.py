@@ -1,0 +1,40 @@
+"""What the commands share for --plot: the early check and the comparison picture."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..files import check_writable
+from ..pipeline import prepare
+
+
+def check_plot_option(path) -> None:
+    """Fail before any training: a picture suffix, matplotlib installed, a writable folder."""
+    if path is None:
+        return
+    from .. import plotting
+
+    plotting.check_path(path)
+    plotting.require()
+    check_writable(path, "plot")
+
+
+def data_for_plot(prepared):
+    """All samples (train, then dev) in the data's own units: X (n^[0], m) and y, for drawing."""
+    X, y = prepared.train.X, prepared.train.y
+    if prepared.dev is not None:
+        X, y = np.hstack([X, prepared.dev.X]), np.hstack([y, prepared.dev.y])
+    if prepared.standardizer is not None:
+        X = X * prepared.standardizer.std + prepared.standardizer.mean
+    return X, y
+
+
+def plot_comparison(path, config, runs, *, source: str = "<config>", title: str | None = None) -> None:
+    """Cost curves of `runs` (experiments.Run: label, costs, network) on one axis, and a boundary per run."""
+    from .. import plotting
+
+    prepared = prepare(config, source=source)  # the runs' data: same config, same seed
+    X, y = data_for_plot(prepared)
+    plot_runs = [plotting.PlotRun(run.label, run.costs, run.network) for run in runs]
+    plotting.compare_figure(plot_runs, path, X=X, y=y, classes=prepared.train.classes,
+                            standardizer=prepared.standardizer, title=title)
