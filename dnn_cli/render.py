@@ -130,7 +130,7 @@ def sparkline(values, width: int = 40) -> str:
 
 def evaluation_tables(doc: dict) -> list:
     """`dnn evaluate`: the scores, and for a classifier the per-class scores and the confusion matrix."""
-    summary = _table("Evaluation", [("metric", "left"), ("value", "right")], caption=f"{doc['model']} on {doc['data']}")
+    summary = _table("Evaluation", [("metric", "left"), ("value", "right")])
     names = {"cost": "cost J", "accuracy": "accuracy", "macro_f1": "macro F1", "rmse": "RMSE", "mae": "MAE",
              "r2": "R^2", "m": "samples m"}
     for key, title in names.items():

@@ -32,6 +32,7 @@ def command(
         typer.echo(json.dumps(document, indent=2))
         return
     console = out()
+    console.print(f"{document['model']} on {document['data']}", markup=False)
     for table in render.evaluation_tables(document):
         console.print(table)
 
