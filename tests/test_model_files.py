@@ -200,3 +200,16 @@ def test_model_arrays_names_follow_the_layers():
     arrays = model_arrays(prepared.network, cfg.to_dict(), state=prepared.state)
     assert {"W1", "b1", "W2", "b2", "epoch", "costs", "history", "rng_state", "early_stopping",
             "optimizer_t"} <= set(arrays)
+
+
+def test_saved_files_get_the_usual_permissions(tmp_path):
+    import os
+    import stat
+
+    from dnn_cli.files import atomic_write
+
+    path = tmp_path / "out.bin"
+    atomic_write(path, b"x")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
