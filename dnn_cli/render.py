@@ -40,7 +40,7 @@ def history_table(history, *, show_lr: bool = False) -> Table:
 _FINAL_NAMES = {
     "cost": "train cost", "train_accuracy": "train accuracy", "train_rmse": "train RMSE", "train_m": "train samples",
     "dev_cost": "dev cost", "dev_accuracy": "dev accuracy", "dev_rmse": "dev RMSE", "dev_m": "dev samples",
-    "best_epoch": "best epoch (restored)",
+    "best_epoch": "best epoch (restored)", "cost_with_l2": "train cost + L2 term",
 }
 
 

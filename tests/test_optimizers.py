@@ -217,3 +217,13 @@ def test_train_accepts_optimizer_options_directly():
     result = train(net, rng.standard_normal((2, 10)), np.ones((1, 10)), epochs=3, learning_rate=0.1,
                    optimizer="adam", beta1=0.8)
     assert result.state.optimizer.beta1 == 0.8 and result.state.optimizer.t == 3
+
+
+def test_final_metrics_report_the_data_cost_and_the_regularised_cost():
+    config = load_config(CONFIGS / "deep.yaml", ["train.epochs=20", "train.l2=0.5"])
+    result = fit(prepare(config))
+    net, X, Y = result.network, prepare(config).train.X, prepare(config).train.y
+    data_cost = net.cost(net.predict_proba(X), Y)
+    assert result.final["cost"] == pytest.approx(data_cost, rel=1e-12)
+    assert result.final["cost_with_l2"] == pytest.approx(net.cost(net.predict_proba(X), Y, l2=0.5), rel=1e-12)
+    assert result.final["cost_with_l2"] > result.final["cost"]
