@@ -11,15 +11,20 @@ import difflib
 import math
 import numbers
 import zipfile
+import zlib
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from dnn_cli.errors import DataError
+from dnn_cli.errors import DataError, shorten
+from dnn_cli.resources import npz_member_problem
 
 TASKS = ("classification", "regression")
+MAX_SUGGESTIONS = 1000  # choices looked at for "did you mean"
+OTHER_DELIMITERS = {";": "';' (semicolon)", "\t": "tabs", "|": "'|' (pipe)"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -233,7 +238,9 @@ DATASETS: dict[str, DatasetSpec] = {
 
 
 def _did_you_mean(name: str, choices) -> str:
-    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1)
+    # difflib is linear per choice and slow per call: a header of 10^6 columns must not stall a message.
+    choices = [str(c) for c in list(choices)[:MAX_SUGGESTIONS]]
+    close = difflib.get_close_matches(str(name)[:200], choices, n=1)
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
@@ -370,6 +377,21 @@ def _encode_text_labels(labels: list[str]) -> tuple[np.ndarray, tuple]:
     return _encode_labels(labels)
 
 
+def _listed(names) -> str:
+    """Names joined for a message, cut short when there are very many."""
+    return shorten(", ".join(str(n) for n in names), 200)
+
+
+def _check_header(path: Path, line: int, columns: list[str]) -> None:
+    """Refuse a header that looks like another delimiter's: 'x1;x2;label' read with commas is one column."""
+    for delimiter, name in OTHER_DELIMITERS.items():
+        if any(delimiter in c for c in columns) and sum(c.count(delimiter) for c in columns) >= len(columns):
+            raise DataError(
+                f"{path}: line {line}: the header {shorten(','.join(columns))!r} seems to use {name} as its "
+                "delimiter; expected comma-separated values (save the file as CSV with ',')"
+            )
+
+
 def _read_csv_rows(path: Path) -> list[tuple[int, list[str]]]:
     """Non-blank rows of a CSV with the 1-based file line each starts on."""
     rows = []
@@ -428,6 +450,7 @@ def read_csv(
         )
     header_line, header = rows[0]
     columns = [c.strip() for c in header]
+    _check_header(path, header_line, columns)
     if len(columns) < 2:
         raise DataError(
             f"{path}: line {header_line}: expected at least 2 columns (features and a label), "
@@ -436,11 +459,11 @@ def read_csv(
     for i, c in enumerate(columns, start=1):
         if not c:
             raise DataError(f"{path}: line {header_line}: column {i} has an empty name")
-    duplicates = sorted({c for c in columns if columns.count(c) > 1})
+    duplicates = sorted(c for c, n in Counter(columns).items() if n > 1)
     if duplicates:
         raise DataError(
             f"{path}: line {header_line}: expected unique column names, got "
-            + ", ".join(f"'{c}'" for c in duplicates)
+            + shorten(", ".join(f"'{c}'" for c in duplicates), 200)
             + " more than once"
         )
     if label is None:
@@ -449,7 +472,7 @@ def read_csv(
         label_index = columns.index(label)
     else:
         raise DataError(
-            f"{path}: no label column '{label}': expected one of {', '.join(columns)}"
+            f"{path}: no label column '{shorten(label)}': expected one of {_listed(columns)}"
             + _did_you_mean(label, columns)
         )
     label_name = columns[label_index]
@@ -495,6 +518,9 @@ def read_csv(
 
 
 def _npz_array(path: Path, archive, key: str) -> np.ndarray:
+    problem = npz_member_problem(archive, key)
+    if problem:
+        raise DataError(f"{path}: array '{key}': {problem}")
     try:
         return archive[key]
     except ValueError as e:
@@ -504,8 +530,10 @@ def _npz_array(path: Path, archive, key: str) -> np.ndarray:
                 "(not loaded: unpickling can run code)"
             ) from None
         raise DataError(f"{path}: array '{key}': cannot read it ({e})") from None
-    except (zipfile.BadZipFile, OSError, EOFError) as e:
-        raise DataError(f"{path}: array '{key}': corrupt data ({e})") from None
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError, zlib.error) as e:
+        raise DataError(f"{path}: array '{key}': corrupt data ({e or type(e).__name__})") from None
+    except MemoryError:
+        raise DataError(f"{path}: array '{key}': declares more data than fits in memory") from None
 
 
 def _check_numeric(path: Path, key: str, a: np.ndarray) -> None:
@@ -686,30 +714,35 @@ def _read_csv_inputs(path: Path, n_x: int, feature_names, label) -> Inputs:
         raise DataError(f"{path}: empty file; expected a header row and one sample per row")
     header_line, header = rows[0]
     columns = [c.strip() for c in header]
+    _check_header(path, header_line, columns)
     data = rows[1:]
     if not data:
         raise DataError(f"{path}: header only; expected at least one data row after line {header_line}")
     names = list(feature_names or [])
-    known = [f for f in names if f in columns]
+    position = {}
+    for i, c in enumerate(columns):
+        position.setdefault(c, i)
+    known = [f for f in names if f in position]
     if known and len(known) < len(names):
-        missing = [f for f in names if f not in columns]
+        missing = [f for f in names if f not in position]
         raise DataError(f"{path}: line {header_line}: missing feature column(s) "
-                        + ", ".join(f"'{f}'" for f in missing)
-                        + f"; the model was trained on {', '.join(names)}" + _did_you_mean(missing[0], columns))
+                        + _listed(f"'{f}'" for f in missing)
+                        + f"; the model was trained on {_listed(names)}" + _did_you_mean(missing[0], columns))
     if known:
-        feature_index = [columns.index(f) for f in names]
-        rest = [i for i in range(len(columns)) if i not in feature_index]
-        if label is not None and label in columns:
-            label_index = columns.index(label)
+        feature_index = [position[f] for f in names]
+        taken = set(feature_index)
+        rest = [i for i in range(len(columns)) if i not in taken]
+        if label is not None and label in position:
+            label_index = position[label]
         else:
             label_index = rest[0] if len(rest) == 1 else None
     elif len(columns) in (n_x, n_x + 1):
         label_index = None
         if len(columns) == n_x + 1:
-            label_index = columns.index(label) if label is not None and label in columns else len(columns) - 1
+            label_index = position[label] if label is not None and label in position else len(columns) - 1
         feature_index = [i for i in range(len(columns)) if i != label_index]
     else:
-        trained = f" ({', '.join(names)})" if names else ""
+        trained = f" ({_listed(names)})" if names else ""
         raise DataError(f"{path}: line {header_line}: expected {n_x} feature columns{trained}, the model's "
                         f"n^[0] = {n_x}, plus optionally a label column; got {len(columns)} columns")
     X = np.empty((n_x, len(data)), dtype=np.float64)

@@ -23,6 +23,7 @@ from .data import Standardizer
 from .errors import ConfigError, ModelFileError, UsageError
 from .network import Network
 from .optimizers import get_optimizer
+from .resources import npz_member_problem
 from .training import EpochResult
 
 FORMAT_VERSION = 1
@@ -128,6 +129,9 @@ def read_arrays(path) -> dict:
                 raise ModelFileError(f"{path}: expected an NPZ archive of arrays, got a single .npy array")
             out = {}
             for name in archive.files:
+                problem = npz_member_problem(archive, name)
+                if problem:
+                    raise ModelFileError(f"{path}: array '{name}': {problem}")
                 try:
                     out[name] = archive[name]
                 except ValueError as e:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .data import DATASETS, Dataset, Standardizer, load_file, make_dataset, split
-from .errors import ConfigError, DataError
+from .errors import ConfigError, DataError, shorten
 from .losses import resolve_loss
 from .network import Network
 from .resources import check_fits, data_bytes, training_bytes
@@ -80,15 +80,20 @@ def check_fit(config, dataset: Dataset, source: str) -> None:
     n_L, output = layers[-1], config.model.activation_names()[-1]
     if dataset.task == "classification":
         K = len(dataset.classes)
+        if K < 2:
+            # Nothing to learn: every sample has the same label, and the cost would fall to 0 at once.
+            problems.append(f"data: {dataset.source} has only one class {shorten(repr(dataset.classes[0]))} in "
+                            "its labels; a classifier needs at least 2")
         if output == "softmax" and n_L != K:
-            problems.append(f"model.layers[-1]: n^[L] = {n_L} but the data has {K} classes; a softmax "
-                            f"output needs one unit per class")
+            problems.append(f"model.layers[-1]: n^[L] = {n_L} but the data has {K} classes ({dataset.source}); "
+                            "a softmax output needs one unit per class")
         if output == "sigmoid" and (n_L != 1 or K > 2):
             problems.append(f"model.layers[-1]: a sigmoid output needs n^[L] = 1 and 2 classes, got "
-                            f"n^[L] = {n_L} and {K} classes; use softmax with n^[L] = {K}")
+                            f"n^[L] = {n_L} and {K} classes in the data ({dataset.source}); use softmax with "
+                            f"n^[L] = {K}")
     elif n_L != dataset.y.shape[0]:
         problems.append(f"model.layers[-1]: n^[L] = {n_L} but the data has {dataset.y.shape[0]} target "
-                        f"column(s)")
+                        f"column(s) ({dataset.source})")
     if problems:
         raise ConfigError("\n".join(f"{source}: {p}" for p in problems))
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import zipfile
+import zlib
 
 import numpy as np
 
@@ -51,3 +53,29 @@ def check_fits(needed: int, what: str, source: str = "") -> None:
         prefix = f"{source}: " if source else ""
         raise ConfigError(f"{prefix}{what} needs about {_gib(needed)} of memory, but only {_gib(available)} "
                           "is available; use fewer samples or smaller layers")
+
+
+def npz_member_problem(archive, name: str) -> str | None:
+    """Why array `name` of an open NpzFile must not be loaded (a size its data cannot back, or more than the
+    available memory), or None. Reads only the .npy header, so a hostile shape is never allocated."""
+    read_header = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+    try:
+        info = archive.zip.getinfo(f"{name}.npy")
+        with archive.zip.open(info) as f:
+            version = np.lib.format.read_magic(f)
+            if version not in read_header:
+                return None
+            shape, _, dtype = read_header[version](f, max_header_size=10_000)
+    except (KeyError, ValueError, OSError, EOFError, RuntimeError, NotImplementedError, zipfile.BadZipFile,
+            zlib.error, SyntaxError, TypeError):
+        return None  # an unreadable header is left to np.load, which reports it precisely
+    available = available_bytes()
+    if available is not None and info.file_size > available:
+        return f"holds {_gib(info.file_size)} uncompressed, but only {_gib(available)} of memory is available"
+    if dtype.hasobject:
+        return None
+    declared = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if declared > info.file_size:
+        return (f"its header declares shape {shape} of {dtype} ({declared:,} bytes), but the archive holds only "
+                f"{info.file_size:,} bytes")
+    return None
