@@ -139,14 +139,16 @@ def read_arrays(path) -> dict:
                         raise ModelFileError(
                             f"{path}: array '{name}' holds Python objects; refusing to unpickle it") from None
                     raise ModelFileError(f"{path}: array '{name}' is corrupt ({e})") from None
-                except (zipfile.BadZipFile, EOFError, OSError, MemoryError, zlib.error) as e:
+                except (zipfile.BadZipFile, EOFError, OSError, MemoryError, zlib.error, NotImplementedError,
+                        RuntimeError) as e:
+                    # NotImplementedError: an unknown zip version or compression; RuntimeError: "encrypted".
                     raise ModelFileError(f"{path}: array '{name}' is corrupt ({e or type(e).__name__})") from None
             return out
     except FileNotFoundError:
         raise ModelFileError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise ModelFileError(f"{path}: expected an NPZ file, got a directory") from None
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, RuntimeError) as e:
         if "allow_pickle" in str(e):
             # numpy takes any file that is neither a zip nor a .npy for a pickle.
             raise ModelFileError(f"{path}: not a readable NPZ file (not a zip archive of arrays; "
@@ -274,6 +276,10 @@ def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _bad(path, name: str, message: str) -> ModelFileError:
     return ModelFileError(f"{path}: array '{name}': {message}")
 
@@ -286,6 +292,8 @@ def _scalar_json(path, arrays: dict, name: str):
         return json.loads(str(a))
     except ValueError as e:
         raise _bad(path, name, f"expected valid JSON ({e})") from None
+    except RecursionError:
+        raise _bad(path, name, "expected valid JSON (nested too deeply)") from None
 
 
 def _scalar_int(path, arrays: dict, name: str) -> int:
@@ -425,7 +433,13 @@ def _check_state(path, arrays: dict, template: dict, network: Network) -> dict:
     state = {"epoch": epoch, "costs": _numbers(path, arrays, "costs", (epoch,), np.float64)}
     history = _scalar_json(path, arrays, "history")
     try:
+        if not isinstance(history, list) or not all(isinstance(h, dict) for h in history):
+            raise TypeError("not a list of objects")
         state["history"] = [EpochResult(**h, logged=True) for h in history]
+        for h in state["history"]:
+            values = [v for k, v in vars(h).items() if k not in ("epoch", "logged") and v is not None]
+            if not _is_int(h.epoch) or not 0 <= h.epoch < max(epoch, 1) or not all(map(_is_number, values)):
+                raise TypeError(f"epoch {h.epoch!r}: expected an epoch number below {epoch} and numbers")
     except TypeError as e:
         raise _bad(path, "history", f"expected a list of logged epochs ({e})") from None
     rng_state = _scalar_json(path, arrays, "rng_state")
@@ -439,8 +453,11 @@ def _check_state(path, arrays: dict, template: dict, network: Network) -> dict:
     state["rng"] = rng
     early = _scalar_json(path, arrays, "early_stopping")
     keys = {"best_cost", "best_epoch", "wait", "stopped_early"}
-    if not isinstance(early, dict) or set(early) != keys:
-        raise _bad(path, "early_stopping", f"expected a JSON object with {', '.join(sorted(keys))}")
+    if (not isinstance(early, dict) or set(early) != keys or not _is_number(early["best_cost"])
+            or not (early["best_epoch"] is None or _is_int(early["best_epoch"]))
+            or not _is_int(early["wait"]) or early["wait"] < 0 or not isinstance(early["stopped_early"], bool)):
+        raise _bad(path, "early_stopping", f"expected a JSON object with {', '.join(sorted(keys))} (a number, "
+                                           "an epoch or null, a count, true or false)")
     state.update(early)
     optimizer = {}
     for name, a in template.items():

@@ -6,6 +6,7 @@ Every run is under warnings-as-errors, so an overflow or a parse warning fails t
 from __future__ import annotations
 
 import json
+import os
 import time
 import warnings
 
@@ -19,7 +20,10 @@ from dnn_cli.data import read_csv
 
 from .conftest import assert_input_error, write
 
-SETTINGS = settings(max_examples=40, deadline=None, database=None,
+# DNN_FUZZ_EXAMPLES=2000 explores further (random, not derandomized) than the bounded default run.
+EXAMPLES = int(os.environ.get("DNN_FUZZ_EXAMPLES", "0"))
+SETTINGS = settings(max_examples=EXAMPLES or 40, derandomize=not EXAMPLES, deadline=None, database=None,
+                    print_blob=False,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 TRAIN_CSV = "x1,x2,label\n" + "".join(f"{x1},{x2},{'a' if x1 * x2 > 0 else 'b'}\n"
