@@ -327,10 +327,25 @@ def blas_info() -> list:
     return [{k: i.get(k) for k in keys if i.get(k) is not None} for i in threadpool_info()]
 
 
+def peak_rss_kb() -> int:
+    """This process's peak resident set size in KiB.
+
+    VmHWM from /proc/self/status where there is one: resource.getrusage's ru_maxrss survives exec,
+    so a worker started by a driver that holds large arrays would report the driver's peak.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def worker(peer: str, problem: Path, epochs: int, runs: int, warmup_epochs: int, out: Path) -> None:
     """One peer, one workload: a warm-up, then `runs` timed runs from the same initial parameters."""
     spec = json.loads(Path(str(problem) + ".json").read_text())
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_before = peak_rss_kb()
     runner = RUNNERS[peer]
     if peer != "floor":
         if peer == "torch":
@@ -340,7 +355,7 @@ def worker(peer: str, problem: Path, epochs: int, runs: int, warmup_epochs: int,
         else:
             import dnn_cli.network  # noqa: F401
             import dnn_cli.training  # noqa: F401
-    rss_imports = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_imports = peak_rss_kb()
     with np.load(problem) as f:
         P = {k: f[k] for k in f.files}
     seconds, result = [], None
@@ -353,7 +368,7 @@ def worker(peer: str, problem: Path, epochs: int, runs: int, warmup_epochs: int,
     cost, params = result[0], result[1]
     record = {"peer": peer, "seconds": seconds, "epochs": epochs, "cost": cost,
               "rss_start_kb": rss_before, "rss_imports_kb": rss_imports,
-              "rss_peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "blas": blas_info()}
+              "rss_peak_kb": peak_rss_kb(), "blas": blas_info()}
     if peer == "torch":
         import torch
 
@@ -377,6 +392,26 @@ def available(peer: str) -> str | None:
     ok = subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
     pip = {"torch": "torch", "sklearn": "scikit-learn"}[peer]
     return None if ok else f"{peer}: not installed (pip install {pip}); skipped"
+
+
+def spawn_rounds(peers, problem, epochs, rounds, warmup_epochs, tmp: Path, tag: str) -> dict:
+    """`rounds` rounds of one process per peer, round-robin, so a noisy neighbour slows every peer alike.
+
+    Each process warms up, then times one run of all the epochs; a peer's record gathers its rounds.
+    """
+    out = {}
+    for _ in range(rounds):
+        for peer in peers:
+            if "error" in out.get(peer, {}):
+                continue
+            r = spawn(peer, problem, epochs, 1, warmup_epochs, tmp, tag)
+            if "error" in r or peer not in out:
+                out[peer] = r
+            else:
+                out[peer]["seconds"] += r["seconds"]
+                out[peer]["rss_peak_kb"] = max(out[peer]["rss_peak_kb"], r["rss_peak_kb"])
+                out[peer]["rss_imports_kb"] = min(out[peer]["rss_imports_kb"], r["rss_imports_kb"])
+    return out
 
 
 def spawn(peer, problem, epochs, runs, warmup_epochs, tmp: Path, tag: str) -> dict:
@@ -476,16 +511,18 @@ def main(argv=None) -> int:
     report = {"machine": mach, "mode": "quick" if args.quick else "full", "rows": [], "notes": notes}
     rows = report["rows"]
     header = (f"{'workload':<16} {'dtype':<8} {'peer':<8} {'median/epoch':>12} {'min/epoch':>12} "
-              f"{'x dnn':>7} {'% floor':>8} {'peak RSS':>9} {'work RSS':>9} {'end cost (common)':>19} "
+              f"{'x dnn med/min':>13} {'% floor med/min':>15} {'peak RSS':>9} {'work RSS':>9} "
+              f"{'end cost (common)':>19} "
               f"{'rel to dnn':>10}")
     printed_blas = set()
+    scaling = {}
     with tempfile.TemporaryDirectory(prefix="dnn-bench-") as tmp:
         tmp = Path(tmp)
         for name in args.workloads.split(","):
             w = WORKLOADS[name.strip()]
             epochs = w.quick_epochs if args.quick else w.epochs
             runs = 2 if args.quick else w.runs
-            warmup = max(1, epochs // 10) if w.has_floor else epochs
+            warmup = max(1, epochs // 10)
             scales = (1,) if (args.no_scaling or name != "W3") else (1, 2, 4)
             for dtype in w.dtypes:
                 for scale in scales:
@@ -504,15 +541,17 @@ def main(argv=None) -> int:
                         todo = ["dnn"] + todo
                     if w.has_floor:
                         todo.append("floor")
-                    results = {p: spawn(p, problem, epochs, runs, warmup, tmp, tag) for p in todo}
+                    results = spawn_rounds(todo, problem, epochs, runs, warmup, tmp, tag)
                     label = f"{w.name} {w.title}" + (f" m={m}" if len(scales) > 1 else "")
                     print(f"\n{label}: layers {list(w.layers)}, {', '.join(w.activations)}, m = {m}, batch "
                           f"{w.batch_size}, {epochs} epochs x {runs} runs, lr {w.learning_rate}, {dtype}")
                     print(header)
                     dnn = results.get("dnn")
-                    dnn_t = per_epoch(dnn)[0] if dnn and "error" not in dnn else None
+                    dnn_t, dnn_lo = per_epoch(dnn) if dnn and "error" not in dnn else (None, None)
                     floor = results.get("floor")
-                    floor_t = per_epoch(floor)[0] if floor and "error" not in floor else None
+                    floor_t, floor_lo = per_epoch(floor) if floor and "error" not in floor else (None, None)
+                    if dnn_t and name.strip() == "W3" and dtype == "float64":
+                        scaling[m] = dnn_lo
                     Y = one_hot(P["y"], w.layers[-1], np.float64)
                     for peer, r in results.items():
                         if "error" in r:
@@ -520,8 +559,9 @@ def main(argv=None) -> int:
                             rows.append({"workload": w.name, "dtype": dtype, "m": m, "peer": peer, "error": r["error"]})
                             continue
                         med, lo = per_epoch(r)
-                        ratio = f"{med / dnn_t:7.2f}" if dnn_t else "      -"
-                        pct = f"{100 * floor_t / med:7.1f}%" if floor_t and peer != "floor" else "       -"
+                        ratio = f"{med / dnn_t:.2f}/{lo / dnn_lo:.2f}" if dnn_t else "-"
+                        pct = (f"{100 * floor_t / med:.1f}/{100 * floor_lo / lo:.1f}%" if floor_t and peer != "floor"
+                               else "-")
                         peak = r["rss_peak_kb"] / 1024
                         work = (r["rss_peak_kb"] - r["rss_imports_kb"]) / 1024
                         common, diff = "", ""
@@ -531,11 +571,13 @@ def main(argv=None) -> int:
                             if dnn and "params" in dnn and peer != "dnn":
                                 dnn_common = reference_cost(reference_forward(dnn["params"], P["X"], w.activations), Y)
                                 diff = f"{rel(reference_cost(AL, Y), dnn_common):.1e}"
-                        print(f"{'':<16} {dtype:<8} {peer:<8} {fmt_time(med):>12} {fmt_time(lo):>12} {ratio:>7} "
-                              f"{pct:>8} {peak:7.0f}MB {work:7.0f}MB {common:>19} {diff:>10}")
+                        print(f"{'':<16} {dtype:<8} {peer:<8} {fmt_time(med):>12} {fmt_time(lo):>12} {ratio:>13} "
+                              f"{pct:>15} {peak:7.0f}MB {work:7.1f}MB {common:>19} {diff:>10}")
                         row = {"workload": w.name, "dtype": dtype, "m": m, "peer": peer, "median_s": med, "min_s": lo,
                                "ratio_to_dnn": med / dnn_t if dnn_t else None,
+                               "ratio_to_dnn_min": lo / dnn_lo if dnn_t else None,
                                "pct_of_floor": 100 * floor_t / med if floor_t and peer != "floor" else None,
+                               "pct_of_floor_min": 100 * floor_lo / lo if floor_t and peer != "floor" else None,
                                "peak_rss_mb": peak, "work_rss_mb": work, "own_last_cost": r.get("cost"),
                                "end_cost_common": float(common) if common else None,
                                "rel_diff_to_dnn": float(diff) if diff else None}
@@ -557,6 +599,12 @@ def main(argv=None) -> int:
                         if "dnn" in own:
                             print(f"{'':<16} own last-epoch cost: " + ", ".join(
                                 f"{p} {c:.15g} ({rel(c, own['dnn']):.1e})" for p, c in own.items()))
+    if len(scaling) > 1:
+        base_m = min(scaling)
+        print("\nW3 float64 scaling (dnn, min per epoch): " + ", ".join(
+            f"m = {m}: {fmt_time(t).strip()} ({t / scaling[base_m]:.2f} x for {m / base_m:.0f} x the samples)"
+            for m, t in sorted(scaling.items())))
+    report["scaling"] = scaling
     print("\nBLAS / threads:")
     for b in report.get("blas", []):
         print("  " + ", ".join(f"{k}={v}" for k, v in b.items()))
@@ -575,12 +623,12 @@ def main(argv=None) -> int:
 
 
 def memory_budget(w: Workload, m: int, dtype: str) -> int:
-    """Bytes of data + parameters (and their gradients) + one batch of Z, A, dZ per layer."""
+    """Bytes of data + parameters (and their gradients) + one batch of X (when gathered), A and dZ per layer."""
     size = np.dtype(dtype).itemsize
     B = m if w.batch_size == "full" else min(w.batch_size, m)
     data = (w.layers[0] + w.layers[-1]) * m * size
     params = sum(n * (n_prev + 1) for n_prev, n in zip(w.layers[:-1], w.layers[1:])) * size
-    batch = (w.layers[0] * B + 3 * sum(w.layers[1:]) * B) * size
+    batch = ((w.layers[0] * B if B < m else 0) + 2 * sum(w.layers[1:]) * B) * size
     return data + 2 * params + batch
 
 
