@@ -20,7 +20,7 @@ import numpy as np
 
 from .config import Config, config_from_dict
 from .data import Standardizer
-from .errors import ConfigError, ModelFileError, UsageError
+from .errors import ConfigError, ModelFileError, TrainingError, UsageError
 from .network import Network
 from .optimizers import get_optimizer
 from .resources import npz_member_problem
@@ -115,7 +115,10 @@ def state_arrays(state) -> dict:
 
 
 def save_model(path, network, config: dict, **kwargs) -> None:
-    """Write the model NPZ atomically (see `model_arrays` for its contents)."""
+    """Write the model NPZ atomically (see `model_arrays` for its contents); never with non-finite parameters."""
+    if not network.is_finite():
+        raise TrainingError(f"{path}: not saved: the parameters are not finite (NaN or inf); the file, if any, "
+                            "is left as it was")
     buffer = io.BytesIO()
     np.savez(buffer, **model_arrays(network, config, **kwargs))
     atomic_write(path, buffer.getvalue())

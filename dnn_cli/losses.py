@@ -53,13 +53,16 @@ def cross_entropy_delta(AL, Y):
 
 def mse(AL, Y):
     """J = (1 / (m n^[L])) sum (A^[L] - Y)^2: the mean over all entries, as PyTorch's MSELoss."""
-    D = AL - Y
-    return np.sum(D * D) / D.size
+    # Differences beyond ~1e154 square to inf: the cost is then inf (which training reports), not a warning.
+    with np.errstate(over="ignore"):
+        D = AL - Y
+        return np.sum(D * D) / D.size
 
 
 def mse_delta(AL, Y):
     """m dJ/dA^[L] = (2 / n^[L]) (A^[L] - Y); equal to dZ^[L] with a linear output."""
-    return (2.0 / Y.shape[0]) * (AL - Y)
+    with np.errstate(over="ignore"):
+        return (2.0 / Y.shape[0]) * (AL - Y)
 
 
 @dataclass(frozen=True)

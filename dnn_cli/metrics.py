@@ -90,5 +90,7 @@ def classification_report(network, X, codes, K: int) -> dict:
 def regression_report(network, X, Y) -> dict:
     """Cost, RMSE, MAE, R^2 and m of a regressor on X (n^[0], m) against Y (n^[L], m)."""
     AL = network.predict_proba(X)
-    return {"cost": network.cost(AL, Y), "rmse": rmse(AL, Y), "mae": mae(AL, Y), "r2": r2(AL, Y),
-            "m": int(Y.shape[1])}
+    # Errors beyond ~1e154 square to inf; the caller sees a non-finite cost instead of a warning.
+    with np.errstate(over="ignore", invalid="ignore"):
+        return {"cost": network.cost(AL, Y), "rmse": rmse(AL, Y), "mae": mae(AL, Y), "r2": r2(AL, Y),
+                "m": int(Y.shape[1])}

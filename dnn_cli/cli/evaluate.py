@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -10,9 +11,11 @@ import typer
 
 from .. import render
 from ..data import encode_with_classes, read_inputs, targets_of
+from ..errors import DataError
 from ..files import load_model
 from ..metrics import classification_report, regression_report
 from ._common import boundary, out
+from .predict import check_outputs
 
 NAME = "evaluate"
 
@@ -27,7 +30,11 @@ def command(
     loaded = load_model(model)
     inputs = read_inputs(data, n_x=loaded.network.layers[0], feature_names=loaded.features,
                          label=loaded.config.data.label)
+    check_outputs(loaded, inputs)
     document = evaluation(loaded, inputs)
+    if not math.isfinite(document["cost"]):
+        raise DataError(f"{inputs.source}: the cost on this data is {document['cost']}: its values are too large "
+                        "for float64 arithmetic (|y - prediction| above about 1e154)")
     if json_:
         typer.echo(json.dumps(document, indent=2))
         return

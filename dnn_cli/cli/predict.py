@@ -7,10 +7,11 @@ import io
 from pathlib import Path
 from typing import Annotated, Optional
 
+import numpy as np
 import typer
 
 from ..data import read_inputs
-from ..errors import UsageError
+from ..errors import DataError, UsageError
 from ..files import atomic_write, check_writable, load_model
 from ._common import boundary, out
 
@@ -32,6 +33,7 @@ def command(
     loaded = load_model(model)
     inputs = read_inputs(data, n_x=loaded.network.layers[0], feature_names=loaded.features,
                          label=loaded.config.data.label)
+    check_outputs(loaded, inputs)
     header, rows = prediction_rows(loaded, inputs.X, proba=proba)
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
@@ -42,6 +44,18 @@ def command(
     else:
         atomic_write(out_, text.getvalue().encode())
         out().print(f"wrote {len(rows)} predictions to {out_}")
+
+
+def check_outputs(model, inputs) -> None:
+    """DataError naming the first sample whose output A^[L] is not finite (features too large for float64)."""
+    with np.errstate(all="ignore"):
+        AL = model.network.predict_proba(model.scale(inputs.X))
+    bad = np.flatnonzero(~np.isfinite(AL).all(axis=0))
+    if bad.size:
+        i = int(bad[0])
+        raise DataError(f"{inputs.source}: {inputs.where(i)}: the model's output is not finite for this sample "
+                        f"(largest |feature| {np.abs(inputs.X[:, i]).max():.3g}): its values are too large for "
+                        "float64 arithmetic")
 
 
 def prediction_rows(model, X, *, proba: bool = False) -> tuple[list[str], list[list[str]]]:

@@ -79,7 +79,10 @@ def command(
             result = fit(prepared, callback=lambda r: run.after_epoch(r, lambda: progress.update(
                 task, completed=r.epoch + 1, cost=r.cost)))
     except TrainingError:
-        if save is not None:
+        if save is not None and run.saved_epoch is not None:
+            typer.echo(f"dnn: kept the checkpoint of epoch {run.saved_epoch} in {save}; the parameters after it "
+                       "are not saved", err=True)
+        elif save is not None:
             typer.echo(f"dnn: nothing saved to {save}: the parameters are not finite", err=True)
         raise
     except KeyboardInterrupt:
@@ -146,6 +149,7 @@ class _Run:
         self.prepared, self.cfg, self.save_path, self.every = prepared, cfg, save, checkpoint_every
         self.stop_requested = False
         self.at_epoch_boundary = False
+        self.saved_epoch = None  # the epoch count of the last checkpoint this run wrote
 
     def after_epoch(self, result, update_progress) -> None:
         update_progress()
@@ -168,6 +172,7 @@ class _Run:
         save_model(self.save_path, p.network, self.cfg.to_dict(), classes=p.train.classes,
                    standardizer=p.standardizer, features=p.train.feature_names,
                    state=p.state if with_state else None)
+        self.saved_epoch = p.state.epoch
 
 
 @contextlib.contextmanager
