@@ -7,6 +7,7 @@ so an interrupted save never leaves a broken file behind.
 from __future__ import annotations
 
 import csv
+import glob
 import io
 import json
 import os
@@ -17,6 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks, so leftovers of killed writers are not cleaned
+    fcntl = None
 
 from .config import Config, config_from_dict
 from .data import Standardizer
@@ -30,11 +36,18 @@ FORMAT_VERSION = 1
 
 
 def atomic_write(path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same folder and a rename."""
+    """Write `data` to `path` through a temporary file in the same folder and a rename.
+
+    The temporary file is the hidden `.NAME.XXXXXXXX.tmp` next to NAME, locked while it is written. A
+    process killed mid-write (SIGKILL, power loss) leaves it behind and NAME untouched; the next write
+    to NAME removes such leftovers (those whose lock nobody holds).
+    """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
+        _lock(fd, blocking=True)
+        _remove_stale_temporaries(folder, path.name, keep=tmp)
         # mkstemp makes the file private (0600); give it the mode a plain open() would have.
         os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as f:
@@ -46,6 +59,37 @@ def atomic_write(path, data: bytes) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _lock(fd: int, *, blocking: bool) -> bool:
+    """An exclusive advisory lock on fd (released when the process ends, however it ends); False if held."""
+    if fcntl is None:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        return True
+    except OSError:
+        return False
+
+
+def _remove_stale_temporaries(folder: Path, name: str, *, keep: str) -> None:
+    """Delete `.NAME.*.tmp` files of writers that died mid-write (no process holds their lock)."""
+    if fcntl is None:
+        return
+    for candidate in folder.glob(f".{glob.escape(name)}.*.tmp"):
+        if str(candidate) == keep or os.path.samefile(candidate, keep):
+            continue
+        try:
+            fd = os.open(candidate, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            if _lock(fd, blocking=False):
+                os.unlink(candidate)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
 
 
 def _umask() -> int:
