@@ -266,7 +266,8 @@ def run_sklearn(spec, P, epochs, order_seed):
     rng = np.random.default_rng(order_seed)
 
     def shuffle(a, random_state=None):
-        return a[rng.permutation(len(a))]
+        # scikit-learn reshuffles last epoch's order; dnn draws a fresh permutation of 0..m-1.
+        return rng.permutation(len(a))
 
     mlp.shuffle = shuffle
     clf = MLPClassifier(hidden_layer_sizes=spec["layers"][1:-1], activation=activation, solver="sgd",
