@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import functools
+from pathlib import Path
+from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
 
 from ..errors import DnnError
+
+# The options several commands share, declared once.
+Epochs = Annotated[Optional[int], typer.Option("--epochs", help="Override train.epochs.")]
+Seed = Annotated[Optional[int], typer.Option("--seed", help="Override seed.")]
+Overrides = Annotated[list[str], typer.Option(
+    "--set", metavar="KEY=VALUE", help="Override a key: dotted.key=value (repeatable).")]
+ComparisonMetrics = Annotated[Optional[Path], typer.Option(
+    "--metrics-out", help="Write every run's history and final metrics to this .json file.")]
+ComparisonPlot = Annotated[Optional[Path], typer.Option(
+    "--plot", help="Draw all runs' cost curves (and, for 2 features, their decision boundaries) to this .png.")]
 
 
 def out() -> Console:

@@ -12,7 +12,7 @@ from .. import render
 from ..config import load_config
 from ..experiments import DEFAULT_ACTIVATIONS, activations_demo, compare_activations, parse_activations
 from ..files import write_metrics
-from ._common import boundary, out
+from ._common import ComparisonMetrics, ComparisonPlot, Epochs, Overrides, Seed, boundary, out
 from ._plots import check_plot_option, plot_comparison
 from .compare_init import check_json_path
 
@@ -25,14 +25,11 @@ def command(
     activations: Annotated[str, typer.Option(
         "--activations", help="Comma-separated hidden activations: linear, sigmoid, tanh, relu, leaky_relu.")
     ] = ",".join(DEFAULT_ACTIVATIONS),
-    epochs: Annotated[Optional[int], typer.Option("--epochs", help="Override train.epochs.")] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", help="Override seed.")] = None,
-    set_: Annotated[list[str], typer.Option("--set", help="Override a key: dotted.key=value (repeatable).")] = [],
-    metrics_out: Annotated[Optional[Path], typer.Option(
-        "--metrics-out", help="Write every run's history and final metrics to this .json file.")] = None,
-    plot: Annotated[Optional[Path], typer.Option(
-        "--plot", help="Draw all runs' cost curves (and, for 2 features, their decision boundaries) to this .png.")
-    ] = None,
+    epochs: Epochs = None,
+    seed: Seed = None,
+    set_: Overrides = [],
+    metrics_out: ComparisonMetrics = None,
+    plot: ComparisonPlot = None,
 ) -> None:
     """Train the same network with each hidden activation; show that linear hidden layers collapse into one."""
     names = parse_activations(activations)

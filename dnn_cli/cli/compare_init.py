@@ -13,7 +13,7 @@ from ..config import load_config
 from ..errors import UsageError
 from ..experiments import DEFAULT_SCHEMES, compare_init, init_demo, parse_schemes
 from ..files import check_writable, write_metrics
-from ._common import boundary, out
+from ._common import ComparisonMetrics, ComparisonPlot, Epochs, Overrides, Seed, boundary, out
 from ._plots import check_plot_option, plot_comparison
 
 NAME = "compare-init"
@@ -26,14 +26,11 @@ def command(
         "--schemes", help="Comma-separated init schemes: zeros, random (x 0.01), random:SCALE, he, xavier.")
     ] = ",".join(DEFAULT_SCHEMES),
     repeats: Annotated[int, typer.Option("--repeats", help="Run every scheme with N seeds; report mean ± sd.")] = 1,
-    epochs: Annotated[Optional[int], typer.Option("--epochs", help="Override train.epochs.")] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", help="Override seed.")] = None,
-    set_: Annotated[list[str], typer.Option("--set", help="Override a key: dotted.key=value (repeatable).")] = [],
-    metrics_out: Annotated[Optional[Path], typer.Option(
-        "--metrics-out", help="Write every run's history and final metrics to this .json file.")] = None,
-    plot: Annotated[Optional[Path], typer.Option(
-        "--plot", help="Draw all runs' cost curves (and, for 2 features, their decision boundaries) to this .png.")
-    ] = None,
+    epochs: Epochs = None,
+    seed: Seed = None,
+    set_: Overrides = [],
+    metrics_out: ComparisonMetrics = None,
+    plot: ComparisonPlot = None,
 ) -> None:
     """Train the same network, data and seed once per init scheme: costs, accuracy, distinct hidden units."""
     chosen = parse_schemes(schemes)

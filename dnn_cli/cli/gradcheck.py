@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -11,7 +11,7 @@ from .. import render
 from ..config import load_config
 from ..errors import TrainingError
 from ..gradcheck import WARN_BELOW, gradcheck_config
-from ._common import boundary, out
+from ._common import Overrides, Seed, boundary, out
 
 NAME = "gradcheck"
 
@@ -21,8 +21,8 @@ def command(
     config: Annotated[Path, typer.Argument(help="The YAML config.")],
     m: Annotated[int, typer.Option("--m", help="How many training samples to check on.")] = 32,
     epsilon: Annotated[float, typer.Option("--epsilon", help="The finite-difference step.")] = 1e-7,
-    seed: Annotated[Optional[int], typer.Option("--seed", help="Override seed.")] = None,
-    set_: Annotated[list[str], typer.Option("--set", help="Override a key: dotted.key=value (repeatable).")] = [],
+    seed: Seed = None,
+    set_: Overrides = [],
 ) -> None:
     """Compare dW^[l], db^[l] from backprop with centred finite differences in float64; exit 1 on failure."""
     cfg = load_config(config, set_, seed=seed)

@@ -13,7 +13,7 @@ from ..config import load_config
 from ..errors import UsageError
 from ..network import shape_rows
 from ..pipeline import load_dataset
-from ._common import boundary, out
+from ._common import Overrides, boundary, out
 
 NAME = "shapes"
 
@@ -22,7 +22,7 @@ NAME = "shapes"
 def command(
     config: Annotated[Path, typer.Argument(help="The YAML config.")],
     m: Annotated[Optional[int], typer.Option("--m", help="The batch size m to show (default: the config's).")] = None,
-    set_: Annotated[list[str], typer.Option("--set", help="Override a key: dotted.key=value (repeatable).")] = [],
+    set_: Overrides = [],
 ) -> None:
     """Print n^[l], g^[l] and the shapes of W^[l], b^[l], Z^[l], A^[l], dW^[l], db^[l] for l = 1..L."""
     cfg = load_config(config, set_)

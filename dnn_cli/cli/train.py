@@ -27,7 +27,7 @@ from ..files import (
 )
 from ..pipeline import fit, prepare
 from ..training import final_metrics
-from ._common import boundary, err, out
+from ._common import Epochs, Overrides, Seed, boundary, err, out
 from ._plots import check_plot_option, data_for_plot
 
 NAME = "train"
@@ -36,10 +36,10 @@ NAME = "train"
 @boundary
 def command(
     config: Annotated[Path, typer.Argument(help="The YAML config.")],
-    epochs: Annotated[Optional[int], typer.Option("--epochs", help="Override train.epochs.")] = None,
+    epochs: Epochs = None,
     lr: Annotated[Optional[float], typer.Option("--lr", help="Override train.learning_rate.")] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", help="Override seed.")] = None,
-    set_: Annotated[list[str], typer.Option("--set", help="Override a key: dotted.key=value (repeatable).")] = [],
+    seed: Seed = None,
+    set_: Overrides = [],
     save: Annotated[Optional[Path], typer.Option(
         "--save", help="Write the trained model (with its training state) to this .npz file.")] = None,
     init_from: Annotated[Optional[Path], typer.Option(
