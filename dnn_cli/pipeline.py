@@ -8,6 +8,7 @@ never changes the data and `--init-from` never changes the batch order.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -53,6 +54,9 @@ def load_dataset(config, rng, source: str = "<config>") -> Dataset:
     data = config.data
     task = task_of(config)
     if data.is_file():
+        if not Path(data.source).exists():
+            raise ConfigError(f"{source}: data.source: no such file '{data.source}' (relative paths are relative "
+                              "to the config file)")
         return load_file(data.source, label=data.label, task=task)
     spec = DATASETS.get(data.source)
     if spec is not None:

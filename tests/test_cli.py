@@ -160,3 +160,9 @@ def test_a_diverging_run_exits_1_and_saves_nothing(cli, tmp_path):
 
 def test_unknown_option_is_a_usage_error(cli):
     assert cli("train", FLOWER, "--epoch", "3").exit_code == 2
+
+
+def test_a_missing_data_file_names_the_config_key(cli, tmp_path):
+    text = "data:\n  source: gone.csv\nmodel:\n  layers: [2, 1]\n  activations: [sigmoid]\n"
+    config = write(tmp_path / "c.yaml", text)
+    assert_input_error(cli("train", config), "c.yaml: data.source: no such file", "gone.csv")
