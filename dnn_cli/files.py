@@ -168,29 +168,37 @@ def save_model(path, network, config: dict, **kwargs) -> None:
     atomic_write(path, buffer.getvalue())
 
 
+def _read_members(path, archive) -> dict:
+    """Every array of an open NpzFile, each checked before it is read; the archive is closed after."""
+    with archive:
+        out = {}
+        for name in archive.files:
+            problem = npz_member_problem(archive, name)
+            if problem:
+                raise ModelFileError(f"{path}: array '{name}': {problem}")
+            try:
+                out[name] = archive[name]
+            except ValueError as e:
+                if "allow_pickle" in str(e) or "Object arrays" in str(e):
+                    raise ModelFileError(
+                        f"{path}: array '{name}' holds Python objects; refusing to unpickle it") from None
+                raise ModelFileError(f"{path}: array '{name}' is corrupt ({e})") from None
+            except (zipfile.BadZipFile, EOFError, OSError, MemoryError, zlib.error, NotImplementedError,
+                    RuntimeError) as e:
+                # NotImplementedError: an unknown zip version or compression; RuntimeError: "encrypted".
+                raise ModelFileError(f"{path}: array '{name}' is corrupt ({e or type(e).__name__})") from None
+        return out
+
+
 def read_arrays(path) -> dict:
     """All arrays of an NPZ file, loaded without pickle; ModelFileError naming the file otherwise."""
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        # Opened here, not by np.load: numpy leaves its own handle open when it refuses a pickle.
+        with open(path, "rb") as f:
+            archive = np.load(f, allow_pickle=False)
             if not isinstance(archive, np.lib.npyio.NpzFile):
                 raise ModelFileError(f"{path}: expected an NPZ archive of arrays, got a single .npy array")
-            out = {}
-            for name in archive.files:
-                problem = npz_member_problem(archive, name)
-                if problem:
-                    raise ModelFileError(f"{path}: array '{name}': {problem}")
-                try:
-                    out[name] = archive[name]
-                except ValueError as e:
-                    if "allow_pickle" in str(e) or "Object arrays" in str(e):
-                        raise ModelFileError(
-                            f"{path}: array '{name}' holds Python objects; refusing to unpickle it") from None
-                    raise ModelFileError(f"{path}: array '{name}' is corrupt ({e})") from None
-                except (zipfile.BadZipFile, EOFError, OSError, MemoryError, zlib.error, NotImplementedError,
-                        RuntimeError) as e:
-                    # NotImplementedError: an unknown zip version or compression; RuntimeError: "encrypted".
-                    raise ModelFileError(f"{path}: array '{name}' is corrupt ({e or type(e).__name__})") from None
-            return out
+            return _read_members(path, archive)
     except FileNotFoundError:
         raise ModelFileError(f"{path}: no such file") from None
     except IsADirectoryError:

@@ -213,3 +213,13 @@ def test_saved_files_get_the_usual_permissions(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
+
+
+def test_a_single_npy_array_named_npz_is_refused(cli, tmp_path):
+    path = tmp_path / "single.npz"
+    with open(path, "wb") as f:
+        np.save(f, np.ones(3))
+    result = cli("predict", path, tmp_path / "whatever.csv")
+    assert result.exit_code == 2 and "got a single .npy array" in result.stderr and "Traceback" not in result.output
+    result = cli("train", CONFIGS / "flower.yaml", "--init-from", path)
+    assert result.exit_code == 2 and "got a single .npy array" in result.stderr
