@@ -17,10 +17,12 @@ LEAKY_RELU_SLOPE = 0.01
 
 
 def sigmoid(Z):
-    """sigma(Z) = 1 / (1 + exp(-Z)), stable for any Z (no overflow for large |Z|)."""
-    # exp only ever sees -|Z| <= 0, so it cannot overflow.
-    E = np.exp(-np.abs(Z))
-    return np.where(Z >= 0, 1.0 / (1.0 + E), E / (1.0 + E))
+    """sigma(Z) = 1 / (1 + exp(-Z)), the course's formula, finite and warning-free for any Z."""
+    # For Z below about -709 exp(-Z) overflows to inf and 1 / (1 + inf) is exactly 0, the right
+    # limit; the formula is otherwise accurate to rounding, and it is the course's own, so a run
+    # reproduces the course's numbers operation for operation.
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-Z))
 
 
 def sigmoid_derivative(Z, A):

@@ -31,7 +31,7 @@ def binary_cross_entropy(AL, Y):
     """J = -(1/m) sum [Y log A^[L] + (1 - Y) log(1 - A^[L])]; AL, Y of shape (n^[L], m)."""
     A = _clipped(AL)
     m = Y.shape[1]
-    return -np.sum(Y * np.log(A) + (1.0 - Y) * np.log1p(-A)) / m
+    return -np.sum(Y * np.log(A) + (1.0 - Y) * np.log(1.0 - A)) / m
 
 
 def binary_cross_entropy_delta(AL, Y):

@@ -211,10 +211,11 @@ class Network:
         dW, db = [None] * self.L, [None] * self.L
         for l in range(self.L, 0, -1):
             cache = caches[l - 1]
-            dW[l - 1] = (dZ @ cache.A_prev.T) / m
+            # (1/m) times, as the course writes it: the same rounding as the course's own code.
+            dW[l - 1] = (1 / m) * (dZ @ cache.A_prev.T)
             if l2:
                 dW[l - 1] += (l2 / m) * self.W[l - 1]
-            db[l - 1] = dZ.sum(axis=1, keepdims=True) / m
+            db[l - 1] = (1 / m) * dZ.sum(axis=1, keepdims=True)
             if l > 1:
                 below = caches[l - 2]
                 dA = self.W[l - 1].T @ dZ
@@ -255,15 +256,15 @@ class Network:
         if self.g[-1].name != self.loss.canonical:
             dZ *= self.g[-1].derivative(AL, AL)
         for l in range(self.L, 0, -1):
-            np.matmul(dZ, seen[l - 1].T, out=workspace.dW[l - 1])       # dW^[l] = dZ^[l] A^[l-1]^T (/ m below)
-            np.add.reduce(dZ, axis=1, keepdims=True, out=workspace.db[l - 1])  # db^[l] = sum(dZ^[l]) (/ m)
+            np.matmul(dZ, seen[l - 1].T, out=workspace.dW[l - 1])       # dW^[l] = dZ^[l] A^[l-1]^T (x 1/m below)
+            np.add.reduce(dZ, axis=1, keepdims=True, out=workspace.db[l - 1])  # db^[l] = sum(dZ^[l]) (x 1/m)
             if l > 1:
                 dA = np.matmul(self.W[l - 1].T, dZ, out=dZs[l - 2])      # dA^[l-1] = W^[l]^T dZ^[l]
                 if masks[l - 2] is not None:
                     np.multiply(dA, masks[l - 2], out=dA)
                     dA /= keep_prob[l - 2]
                 dZ = times_derivative_(dA, self.g[l - 2], As[l - 2])    # dZ^[l-1] = dA^[l-1] * g'(Z^[l-1])
-        workspace.grad /= m
+        workspace.grad *= 1 / m
         if l2:
             for dW, W in zip(workspace.dW, self.W):
                 dW += (l2 / m) * W

@@ -3,7 +3,7 @@
 All buffer bookkeeping of `Network.train_step` lives here, so the step itself reads as the course's
 formulas. Per batch size m: A[l] of shape (n^[l], m) holds Z^[l] and then, overwritten in place,
 A^[l] = g^[l](Z^[l]); dZ[l] of shape (n^[l], m) holds dA^[l] and then dZ^[l]. The gradients dW^[l],
-db^[l] are views into one flat array `grad`, so dividing them all by m is one operation.
+db^[l] are views into one flat array `grad`, so scaling them all by 1/m is one operation.
 
 Keeping A^[l] in place of Z^[l] is exact because every registered derivative g'(Z, A) depends on Z
 only through its sign, which A shares (relu, leaky_relu) or not at all (sigmoid, tanh, linear):
@@ -38,13 +38,11 @@ def linear_(Z):
 
 
 def sigmoid_(Z):
-    """sigmoid(Z) in place, the same operations as activations.sigmoid: E = exp(-|Z|), then
-    1 / (1 + E) where Z >= 0 and E / (1 + E) elsewhere."""
-    positive = Z >= 0
-    E = np.exp(np.copysign(Z, -1.0, out=Z), out=Z)      # copysign(Z, -1) is -|Z|, in one operation
-    D = 1.0 + E
-    np.divide(E, D, out=E)
-    return np.divide(1.0, D, out=E, where=positive)
+    """sigmoid(Z) in place, the same operations as activations.sigmoid: 1 / (1 + exp(-Z))."""
+    with np.errstate(over="ignore"):
+        E = np.exp(np.negative(Z, out=Z), out=Z)
+    E += 1.0
+    return np.divide(1.0, E, out=E)
 
 
 def softmax_(Z):
@@ -74,7 +72,7 @@ def _clipped_(AL, out):
 def binary_cross_entropy_(AL, Y, T, U):
     """losses.binary_cross_entropy in the scratch arrays T, U (of AL's shape): the same operations."""
     A = _clipped_(AL, T)
-    U = np.log1p(np.negative(A, out=U), out=U)
+    U = np.log(np.subtract(1.0, A, out=U), out=U)
     U *= np.subtract(1.0, Y)
     T = np.log(A, out=T)
     T *= Y
