@@ -151,10 +151,7 @@ def iter_epochs(network, X, Y, *, epochs: int, learning_rate: float, batch_size=
                 # The fast path: the numbers of forward, cost and backward, in reused arrays.
                 J, AL, grads = network.train_step(X_t, Y_t, workspace, l2=l2, keep_prob=keep, rng=state.rng)
                 if not math.isfinite(J):
-                    raise TrainingError(
-                        f"the cost became {J} at epoch {epoch} with learning_rate {alpha:g}: "
-                        "the run diverged; lower train.learning_rate"
-                    )
+                    raise TrainingError(_non_finite(J, epoch, alpha, updated=bool(state.costs) or bool(batch_costs)))
                 batch_costs.append((J, Y_t.shape[1]))
                 if logged:
                     outputs.append((AL.copy(), Y_t))
@@ -173,6 +170,15 @@ def iter_epochs(network, X, Y, *, epochs: int, learning_rate: float, batch_size=
         state.last_b = [b.copy() for b in network.b]
         for P, best in zip(network.W + network.b, state.best_W + state.best_b):
             P[...] = best
+
+
+def _non_finite(J, epoch, alpha, *, updated: bool) -> str:
+    """Why the cost is not finite: a diverged run (blame the rate) or data out of range (no update yet)."""
+    if not updated:
+        return (f"the cost is {J} for the initial parameters, before any update: the data or the initial "
+                "weights are too large for the dtype; check the data's values or set data.standardize: true")
+    return (f"the cost became {J} at epoch {epoch} with learning_rate {alpha:g}: the run diverged; "
+            "lower train.learning_rate")
 
 
 def _watch(state, network, dev_cost, epoch, early_stopping):

@@ -108,3 +108,12 @@ def test_every_shipped_config_trains_and_its_cost_falls(name):
     assert result.costs[-1] < 0.5 * result.costs[0]
     if "train_accuracy" in result.final:
         assert result.final["train_accuracy"] >= 0.9
+
+
+def test_a_cost_that_is_not_finite_before_any_update_blames_the_data_not_the_rate():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3, 20))
+    Y = np.full((1, 20), 1e200)
+    net = Network.initialize([3, 4, 1], ["tanh", "linear"], "he", rng=rng)
+    with pytest.raises(TrainingError, match="for the initial parameters, before any update.*standardize"):
+        next(iter(iter_epochs(net, X, Y, epochs=5, learning_rate=0.1)))
