@@ -134,7 +134,7 @@ def numeric_gradients(network: Network, X, Y, *, epsilon: float = 1e-7, l2: floa
     def J():
         cost = net.loss.cost(net.predict_proba(X), Y)
         if l2:
-            cost = cost + l2 / (2 * m) * sum(np.sum(W * W) for W in net.W)
+            cost = cost + net.l2_cost(l2, m)
         return cost
 
     h = ORACLE_DTYPE(epsilon)

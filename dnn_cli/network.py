@@ -188,13 +188,15 @@ class Network:
 
     def cost(self, AL, Y, *, l2: float = 0.0) -> float:
         """J(A^[L], Y) of the network's loss, plus (l2 / 2m) sum_l ||W^[l]||_F^2; Y as in `targets`."""
-        return self._cost(AL, self.targets(Y), l2)
-
-    def _cost(self, AL, Y, l2):
+        Y = self.targets(Y)
         J = self.loss.cost(AL, Y)
         if l2:
-            J = J + l2 / (2 * Y.shape[1]) * sum(np.sum(W * W) for W in self.W)
+            J = J + self.l2_cost(l2, Y.shape[1])
         return float(J)
+
+    def l2_cost(self, l2: float, m: int):
+        """The L2 term of the cost, (l2 / 2m) sum_l ||W^[l]||_F^2, in the parameters' dtype."""
+        return l2 / (2 * m) * sum(np.sum(W * W) for W in self.W)
 
     def backward(self, Y, caches, *, l2: float = 0.0) -> Gradients:
         """dW^[l], db^[l] for l = 1..L by backprop through the caches of `forward`.
@@ -250,7 +252,7 @@ class Network:
         AL = A
         J = COSTS_IN_PLACE[self.loss.name](AL, Y, T, U)
         if l2:
-            J = J + l2 / (2 * m) * sum(np.sum(W * W) for W in self.W)
+            J = J + self.l2_cost(l2, m)
         J = float(J)
         dZ = self.loss.output_delta(AL, Y)
         if self.g[-1].name != self.loss.canonical:

@@ -213,7 +213,7 @@ def train(network, X, Y, *, callback: Callable | None = None, **options) -> Trai
     l2 = options.get("l2", 0.0)
     if l2:
         # The history's costs include the L2 term; `cost` in the final metrics is the data cost alone.
-        final["cost_with_l2"] = final["cost"] + l2 / (2 * X.shape[1]) * sum(float(np.sum(W * W)) for W in network.W)
+        final["cost_with_l2"] = final["cost"] + float(network.l2_cost(l2, X.shape[1]))
     if state.best_epoch is not None:
         final["best_epoch"] = state.best_epoch
     return TrainResult(network, list(state.history), final, time.perf_counter() - start, state)
