@@ -251,9 +251,10 @@ def write_metrics(path, document: dict) -> None:
         atomic_write(path, (json.dumps(document, indent=2) + "\n").encode())
 
 
-def check_metrics_path(path) -> None:
-    if Path(path).suffix.lower() not in (".json", ".csv"):
-        raise UsageError(f"--metrics-out {path}: expected a .json or .csv file name")
+def check_metrics_path(path, suffixes=(".json", ".csv"), why: str = "") -> None:
+    """Fail before any work when --metrics-out has another suffix or cannot be written."""
+    if Path(path).suffix.lower() not in suffixes:
+        raise UsageError(f"--metrics-out {path}: expected a {' or '.join(suffixes)} file name{why}")
     check_writable(path, "metrics")
 
 

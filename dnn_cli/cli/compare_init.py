@@ -12,7 +12,7 @@ from .. import render
 from ..config import load_config
 from ..errors import UsageError
 from ..experiments import DEFAULT_SCHEMES, compare_init, init_demo, parse_schemes
-from ..files import check_writable, write_metrics
+from ..files import check_metrics_path, write_metrics
 from ._common import ComparisonMetrics, ComparisonPlot, Epochs, Overrides, Seed, boundary, out
 from ._plots import check_plot_option, plot_comparison
 
@@ -67,9 +67,5 @@ def command(
 
 def check_json_path(path) -> None:
     """--metrics-out of the compare commands holds several runs: JSON only."""
-    if path is None:
-        return
-    if Path(path).suffix.lower() != ".json":
-        raise UsageError(f"--metrics-out {path}: expected a .json file name (the runs of a comparison do not "
-                         "fit one CSV table)")
-    check_writable(path, "metrics")
+    if path is not None:
+        check_metrics_path(path, (".json",), why=" (the runs of a comparison do not fit one CSV table)")
