@@ -373,7 +373,7 @@ def _numbers(path, arrays: dict, name: str, shape: tuple, dtype) -> np.ndarray:
 def _optimizer_template(config: Config, network: Network) -> dict:
     """The arrays a fresh optimizer of the config keeps for this network: their names, shapes and dtypes."""
     t = config.train
-    optimizer = get_optimizer(t.optimizer)(network.W, network.b, beta1=t.beta1, beta2=t.beta2, epsilon=t.epsilon)
+    optimizer = get_optimizer(t.optimizer)(network, beta1=t.beta1, beta2=t.beta2, epsilon=t.epsilon)
     return {name: np.asarray(a) for name, a in optimizer.state().items()}
 
 
@@ -493,7 +493,7 @@ def _check_state(path, arrays: dict, template: dict, network: Network) -> dict:
             raise TypeError("not a list of objects")
         state["history"] = [EpochResult(**h, logged=True) for h in history]
         for h in state["history"]:
-            values = [v for k, v in vars(h).items() if k not in ("epoch", "logged") and v is not None]
+            values = [v for k, v in h._asdict().items() if k not in ("epoch", "logged") and v is not None]
             if not _is_int(h.epoch) or not 0 <= h.epoch < max(epoch, 1) or not all(map(_is_number, values)):
                 raise TypeError(f"epoch {h.epoch!r}: expected an epoch number below {epoch} and numbers")
     except TypeError as e:

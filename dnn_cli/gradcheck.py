@@ -10,7 +10,6 @@ pass below 1e-7, warn below 1e-5, fail otherwise.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -100,19 +99,9 @@ def status_of(difference: float) -> str:
     return "fail"
 
 
-def with_dtype(network: Network, dtype) -> Network:
-    """A copy of `network` with parameters in `dtype` and the same activation objects (g, g')."""
-    out = copy.copy(network)
-    out.W = [np.array(W, dtype=dtype) for W in network.W]
-    out.b = [np.array(b, dtype=dtype) for b in network.b]
-    out.g = list(network.g)
-    out.dtype = np.dtype(dtype)
-    return out
-
-
 def as_float64(network: Network) -> Network:
     """A float64 copy of `network` (the precision backprop is checked in)."""
-    return with_dtype(network, np.float64)
+    return network.astype(np.float64)
 
 
 # The numeric side evaluates J in extended precision (80-bit on x86-64) where the platform has it:
@@ -126,7 +115,7 @@ def numeric_gradients(network: Network, X, Y, *, epsilon: float = 1e-7, l2: floa
 
     J is evaluated in ORACLE_DTYPE on a copy of the network, perturbed one entry at a time.
     """
-    net = with_dtype(network, ORACLE_DTYPE)
+    net = network.astype(ORACLE_DTYPE)
     X = np.asarray(X, dtype=ORACLE_DTYPE)
     Y = np.asarray(network.targets(Y), dtype=ORACLE_DTYPE)
     m = Y.shape[1]

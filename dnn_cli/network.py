@@ -3,6 +3,10 @@
 Notation of the course: layer sizes n^[0..L] (`layers`), W^[l] of shape (n^[l], n^[l-1]),
 b^[l] of shape (n^[l], 1), Z^[l] = W^[l] A^[l-1] + b^[l], A^[l] = g^[l](Z^[l]), A^[0] = X of
 shape (n^[0], m): samples are columns. In code, W[l - 1] holds W^[l].
+
+All parameters live in one flat vector theta = (W^[1], b^[1], ..., W^[L], b^[L]), each raveled, the
+course's order for gradient checking; W[l - 1] and b[l - 1] are views into it, so an optimizer updates
+every parameter with a few whole-vector operations.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from .activations import get_activation
 from .errors import ConfigError
 from .initializers import initialize
 from .losses import resolve_loss
-from .workspace import COSTS_IN_PLACE, IN_PLACE, times_derivative_
+from .parameters import n_parameters, parameter_views
+from .workspace import COSTS_IN_PLACE, DELTAS_IN_PLACE, IN_PLACE, binary_cross_entropy_of_labels_, times_derivative_
 
 
 class Cache(NamedTuple):
@@ -32,10 +37,20 @@ class Cache(NamedTuple):
 
 
 class Gradients(NamedTuple):
-    """dW[l - 1] = dJ/dW^[l] and db[l - 1] = dJ/db^[l], in the shapes of W^[l] and b^[l]."""
+    """dW[l - 1] = dJ/dW^[l] and db[l - 1] = dJ/db^[l], in the shapes of W^[l] and b^[l].
+
+    dtheta is the flat gradient (in theta's order) when dW and db are views into it, else None.
+    """
 
     dW: list
     db: list
+    dtheta: np.ndarray | None = None
+
+    def vector(self) -> np.ndarray:
+        """d theta: every dW^[l], db^[l] raveled in theta's order (no copy when they are views of one)."""
+        if self.dtheta is not None:
+            return self.dtheta
+        return np.concatenate([d.ravel() for pair in zip(self.dW, self.db) for d in pair])
 
     def as_dict(self) -> dict:
         """The course's dict: {'dW1': ..., 'db1': ..., ..., 'dWL': ..., 'dbL': ...}."""
@@ -88,15 +103,16 @@ class Network:
     the course's planar classifier: W[0] is W^[1] (4, 2), W[1] is W^[2] (1, 4).
     """
 
-    def __init__(self, W, b, activations, *, loss: str = "auto"):
+    def __init__(self, W, b, activations, *, loss: str = "auto", dtype=None):
+        """W, b: lists of W^[l], b^[l], copied into theta; dtype: theirs by default (W^[1]'s, if floating)."""
         L = len(W)
         if L < 1 or len(b) != L:
             raise ConfigError(f"expected as many W as b arrays (at least one), got {len(W)} W and {len(b)} b")
         activations = expand_activations(activations, L)
-        self.W = [np.asarray(w) for w in W]
-        self.b = [np.asarray(v) for v in b]
-        self.layers = [self.W[0].shape[1]] + [w.shape[0] for w in self.W]
-        for l, (w, v) in enumerate(zip(self.W, self.b), start=1):
+        W = [np.asarray(w) for w in W]
+        b = [np.asarray(v) for v in b]
+        self.layers = [W[0].shape[1]] + [w.shape[0] for w in W]
+        for l, (w, v) in enumerate(zip(W, b), start=1):
             if w.ndim != 2 or w.shape[1] != self.layers[l - 1]:
                 raise ConfigError(f"W{l}: expected shape (n^[{l}], {self.layers[l - 1]}), got {w.shape}")
             if v.shape != (w.shape[0], 1):
@@ -107,7 +123,13 @@ class Network:
         self.activations = activations
         self.g = [get_activation(name) for name in activations]
         self.loss = resolve_loss(loss, activations[-1])
-        self.dtype = self.W[0].dtype
+        if dtype is None:
+            dtype = W[0].dtype if np.issubdtype(W[0].dtype, np.floating) else np.float64
+        self.dtype = np.dtype(dtype)
+        self.theta = np.empty(n_parameters(self.layers), dtype=self.dtype)
+        self.W, self.b = parameter_views(self.theta, self.layers)
+        for P, given in zip(self.W + self.b, W + b):
+            P[...] = given
 
     @classmethod
     def initialize(cls, layers, activations, init="random", *, rng=None, init_scale=0.01, loss="auto",
@@ -147,7 +169,13 @@ class Network:
 
     @property
     def n_parameters(self) -> int:
-        return sum(W.size + b.size for W, b in zip(self.W, self.b))
+        return self.theta.size
+
+    def astype(self, dtype) -> Network:
+        """A copy with parameters in `dtype`, the same activation and loss objects."""
+        out = Network(self.W, self.b, self.activations, loss=self.loss.name, dtype=dtype)
+        out.g, out.loss = list(self.g), self.loss
+        return out
 
     def __repr__(self) -> str:
         return f"Network(layers={self.layers}, activations={self.activations}, loss='{self.loss.name}')"
@@ -226,17 +254,19 @@ class Network:
                 dZ = dA * self.g[l - 2].derivative(below.Z, below.A)
         return Gradients(dW, db)
 
-    def train_step(self, X, Y, workspace, *, l2: float = 0.0, keep_prob=None, rng=None):
+    def train_step(self, X, Y, workspace, *, l2: float = 0.0, keep_prob=None, rng=None, Y_is_one=None):
         """Forward, cost and backward for one batch in `workspace`'s arrays: (J, A^[L], Gradients).
 
         The training loop's fast path: the same numbers as cost(forward(X)) and backward(...), bit
         for bit, without new arrays per operation. X (n^[0], m) of the network's dtype; Y as
-        `targets(Y)` returns it. A^[L] and the gradients are views into the workspace, valid until
-        the next step.
+        `targets(Y)` returns it; Y_is_one (optional, binary cross-entropy only) the bool array Y == 1
+        when every label is exactly 0 or 1, which lets the cost skip half its operations. A^[L] and
+        the gradients are views into the workspace, valid until the next step. Run it under
+        np.errstate(over="ignore"), as the training loop does (see workspace.py).
         """
         m = X.shape[1]
         As, dZs, T, U = workspace.buffers(m)
-        seen, masks = [], []                         # A^[l-1] as layer l saw it; layer l's dropout mask
+        seen, masks = [], None                       # A^[l-1] as layer l saw it; dropout masks
         A = X
         for l, (W, b, g, Z) in enumerate(zip(self.W, self.b, self.g, As), start=1):
             seen.append(A)
@@ -244,33 +274,35 @@ class Network:
             Z += b                                   # Z^[l] = W^[l] A^[l-1] + b^[l]
             A = IN_PLACE[g.name](Z)                  # A^[l] = g^[l](Z^[l]), over Z^[l]
             if keep_prob is not None and l < self.L and keep_prob[l - 1] < 1.0:
-                D = rng.random(A.shape) < keep_prob[l - 1]
-                masks.append(D)
+                masks = masks or [None] * self.L
+                masks[l - 1] = D = rng.random(A.shape) < keep_prob[l - 1]
                 A = A * D / keep_prob[l - 1]
-            else:
-                masks.append(None)
         AL = A
-        J = COSTS_IN_PLACE[self.loss.name](AL, Y, T, U)
+        if Y_is_one is not None:
+            J = binary_cross_entropy_of_labels_(AL, Y_is_one, T, U)
+        else:
+            J = COSTS_IN_PLACE[self.loss.name](AL, Y, T, U)
         if l2:
             J = J + self.l2_cost(l2, m)
         J = float(J)
-        dZ = self.loss.output_delta(AL, Y)
+        dZ = DELTAS_IN_PLACE[self.loss.name](AL, Y, dZs[-1])
         if self.g[-1].name != self.loss.canonical:
             dZ *= self.g[-1].derivative(AL, AL)
+        dW, db = workspace.dW, workspace.db
         for l in range(self.L, 0, -1):
-            np.matmul(dZ, seen[l - 1].T, out=workspace.dW[l - 1])       # dW^[l] = dZ^[l] A^[l-1]^T (x 1/m below)
-            np.add.reduce(dZ, axis=1, keepdims=True, out=workspace.db[l - 1])  # db^[l] = sum(dZ^[l]) (x 1/m)
+            np.matmul(dZ, seen[l - 1].T, out=dW[l - 1])                  # dW^[l] = dZ^[l] A^[l-1]^T (x 1/m below)
+            np.add.reduce(dZ, axis=1, keepdims=True, out=db[l - 1])     # db^[l] = sum(dZ^[l]) (x 1/m)
             if l > 1:
-                dA = np.matmul(self.W[l - 1].T, dZ, out=dZs[l - 2])      # dA^[l-1] = W^[l]^T dZ^[l]
-                if masks[l - 2] is not None:
+                dA = np.matmul(self.W[l - 1].T, dZ, out=dZs[l - 2])     # dA^[l-1] = W^[l]^T dZ^[l]
+                if masks is not None and masks[l - 2] is not None:
                     np.multiply(dA, masks[l - 2], out=dA)
                     dA /= keep_prob[l - 2]
-                dZ = times_derivative_(dA, self.g[l - 2], As[l - 2])    # dZ^[l-1] = dA^[l-1] * g'(Z^[l-1])
+                dZ = times_derivative_(dA, self.g[l - 2], As[l - 2])   # dZ^[l-1] = dA^[l-1] * g'(Z^[l-1])
         workspace.grad *= 1 / m
         if l2:
-            for dW, W in zip(workspace.dW, self.W):
-                dW += (l2 / m) * W
-        return J, AL, Gradients(workspace.dW, workspace.db)
+            for dW_l, W in zip(dW, self.W):
+                dW_l += (l2 / m) * W
+        return J, AL, Gradients(dW, db, workspace.grad)
 
     def predict_proba(self, X):
         """A^[L] for X (n^[0], m) without keeping caches."""

@@ -1,7 +1,10 @@
 """Parameter update rules: one class per optimizer, with its state explicit.
 
-Each optimizer updates the network's W and b lists in place from Gradients dW, db.
-State arrays (v, s) have the shapes of the parameters they follow; `t` counts updates.
+Each optimizer updates the flat parameter vector theta in place from the flat gradient d theta
+(see parameters.py): the course's per-parameter formulas, applied to every W^[l] and b^[l] at once,
+which gives the same numbers as applying them tensor by tensor. State vectors (v, s) have theta's
+layout; `state()` names their per-tensor views vW1, vb1, ... as the model file stores them.
+`t` counts updates.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import lookup
+from .parameters import parameter_views
 
 
 class GradientDescent:
@@ -16,103 +20,85 @@ class GradientDescent:
 
     name = "gd"
     uses = ()
-
-    def __init__(self, W, b, **_):
-        self.t = 0
-
-    def state(self) -> dict:
-        return {"t": np.array(self.t)}
-
-    def load_state(self, state: dict) -> None:
-        self.t = int(state["t"])
-
-    def step(self, W, b, grads, learning_rate):
-        self.t += 1
-        for params, deltas in ((W, grads.dW), (b, grads.db)):
-            for P, dP in zip(params, deltas):
-                P -= learning_rate * dP
-
-
-class _WithMoments(GradientDescent):
-    """Shared state handling for optimizers that keep running averages v (first) and s (second)."""
-
     moments: tuple[str, ...] = ()
 
-    def __init__(self, W, b, *, beta1=0.9, beta2=0.999, epsilon=1e-8):
-        super().__init__(W, b)
+    def __init__(self, network, *, beta1=0.9, beta2=0.999, epsilon=1e-8):
+        self.t = 0
         self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
+        self.layers = list(network.layers)
+        self._step = np.empty_like(network.theta)        # alpha * d theta, before it is subtracted
         for name in self.moments:
-            setattr(self, f"{name}W", [np.zeros_like(P) for P in W])
-            setattr(self, f"{name}b", [np.zeros_like(P) for P in b])
+            setattr(self, name, np.zeros_like(network.theta))
 
     def state(self) -> dict:
-        out = super().state()
+        """{'t': ..., 'vW1': ..., 'vb1': ...}: the step count and every moment, tensor by tensor."""
+        out = {"t": np.array(self.t)}
         for name in self.moments:
-            for kind in ("W", "b"):
-                for l, P in enumerate(getattr(self, f"{name}{kind}"), start=1):
-                    out[f"{name}{kind}{l}"] = P
+            W, b = parameter_views(getattr(self, name), self.layers)
+            for l, (vW, vb) in enumerate(zip(W, b), start=1):
+                out[f"{name}W{l}"], out[f"{name}b{l}"] = vW, vb
         return out
 
     def load_state(self, state: dict) -> None:
-        super().load_state(state)
+        self.t = int(state["t"])
         for name in self.moments:
-            for kind in ("W", "b"):
-                arrays = getattr(self, f"{name}{kind}")
-                for l, P in enumerate(arrays, start=1):
-                    P[...] = state[f"{name}{kind}{l}"]
+            W, b = parameter_views(getattr(self, name), self.layers)
+            for l, (vW, vb) in enumerate(zip(W, b), start=1):
+                vW[...], vb[...] = state[f"{name}W{l}"], state[f"{name}b{l}"]
 
-    def step(self, W, b, grads, learning_rate):
+    def step(self, theta, dtheta, learning_rate):
+        """One update of theta in place from d theta."""
         self.t += 1
-        for params, deltas, kind in ((W, grads.dW, "W"), (b, grads.db, "b")):
-            for l, (P, dP) in enumerate(zip(params, deltas)):
-                self.update(P, dP, kind, l, learning_rate)
+        theta -= np.multiply(learning_rate, dtheta, out=self._step)
 
 
-class Momentum(_WithMoments):
+class Momentum(GradientDescent):
     """v = beta v + (1 - beta) dW; W -= alpha v (the course's form, beta = beta1)."""
 
     name = "momentum"
     uses = ("beta1",)
     moments = ("v",)
 
-    def update(self, P, dP, kind, l, learning_rate):
-        v = getattr(self, f"v{kind}")[l]
+    def step(self, theta, dtheta, learning_rate):
+        self.t += 1
+        v = self.v
         v *= self.beta1
-        v += (1.0 - self.beta1) * dP
-        P -= learning_rate * v
+        v += (1.0 - self.beta1) * dtheta
+        theta -= learning_rate * v
 
 
-class RMSprop(_WithMoments):
+class RMSprop(GradientDescent):
     """s = beta2 s + (1 - beta2) dW^2; W -= alpha dW / (sqrt(s) + epsilon)."""
 
     name = "rmsprop"
     uses = ("beta2", "epsilon")
     moments = ("s",)
 
-    def update(self, P, dP, kind, l, learning_rate):
-        s = getattr(self, f"s{kind}")[l]
+    def step(self, theta, dtheta, learning_rate):
+        self.t += 1
+        s = self.s
         s *= self.beta2
-        s += (1.0 - self.beta2) * dP * dP
-        P -= learning_rate * dP / (np.sqrt(s) + self.epsilon)
+        s += (1.0 - self.beta2) * dtheta * dtheta
+        theta -= learning_rate * dtheta / (np.sqrt(s) + self.epsilon)
 
 
-class Adam(_WithMoments):
+class Adam(GradientDescent):
     """v and s as momentum and RMSprop, bias-corrected: W -= alpha v_hat / (sqrt(s_hat) + epsilon)."""
 
     name = "adam"
     uses = ("beta1", "beta2", "epsilon")
     moments = ("v", "s")
 
-    def update(self, P, dP, kind, l, learning_rate):
-        v = getattr(self, f"v{kind}")[l]
-        s = getattr(self, f"s{kind}")[l]
+    def step(self, theta, dtheta, learning_rate):
+        self.t += 1
+        v, s = self.v, self.s
         v *= self.beta1
-        v += (1.0 - self.beta1) * dP
+        v += (1.0 - self.beta1) * dtheta
         s *= self.beta2
-        s += (1.0 - self.beta2) * dP * dP
+        s += (1.0 - self.beta2) * dtheta * dtheta
         v_hat = v / (1.0 - self.beta1**self.t)
         s_hat = s / (1.0 - self.beta2**self.t)
-        P -= learning_rate * v_hat / (np.sqrt(s_hat) + self.epsilon)
+        theta -= learning_rate * v_hat / (np.sqrt(s_hat) + self.epsilon)
 
 
 OPTIMIZERS = {cls.name: cls for cls in (GradientDescent, Momentum, RMSprop, Adam)}

@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -22,8 +23,7 @@ from .schedules import SCHEDULES
 from .workspace import Workspace
 
 
-@dataclass(frozen=True)
-class EpochResult:
+class EpochResult(NamedTuple):
     """What one epoch measured. Metrics other than the cost are filled on logged epochs only."""
 
     epoch: int
@@ -38,7 +38,7 @@ class EpochResult:
 
     def to_dict(self) -> dict:
         """The fields that were measured, without `logged`."""
-        return {k: v for k, v in asdict(self).items() if v is not None and k != "logged"}
+        return {k: v for k, v in self._asdict().items() if v is not None and k != "logged"}
 
 
 @dataclass
@@ -92,17 +92,31 @@ def keep_probs(keep_prob, L: int):
     return probs if any(p < 1.0 for p in probs) else None
 
 
+def is_full_batch(m: int, batch_size) -> bool:
+    return batch_size in (None, "full") or batch_size >= m
+
+
 def batches(m: int, batch_size, rng) -> list:
     """Column index sets for one epoch: all of 0..m-1 in order for full batch, else a fresh shuffle."""
-    if batch_size in (None, "full") or batch_size >= m:
+    if is_full_batch(m, batch_size):
         return [slice(None)]
     order = rng.permutation(m)
     return [order[k:k + batch_size] for k in range(0, m, batch_size)]
 
 
+def labels_if_binary(network, Y):
+    """Y == 1 as a bool array when the loss is binary cross-entropy and every label is exactly 0 or 1, else None.
+
+    Network.train_step then takes the cost's cheaper form, which gives the same numbers.
+    """
+    if network.loss.name != "binary_cross_entropy" or not ((Y == 0) | (Y == 1)).all():
+        return None
+    return Y == 1
+
+
 def new_state(network, *, optimizer="gd", beta1=0.9, beta2=0.999, epsilon=1e-8, rng=None) -> TrainingState:
     """A fresh TrainingState: optimizer state at zero, epoch 0."""
-    opt = get_optimizer(optimizer)(network.W, network.b, beta1=beta1, beta2=beta2, epsilon=epsilon)
+    opt = get_optimizer(optimizer)(network, beta1=beta1, beta2=beta2, epsilon=epsilon)
     return TrainingState(optimizer=opt, rng=rng if rng is not None else np.random.default_rng())
 
 
@@ -129,8 +143,12 @@ def iter_epochs(network, X, Y, *, epochs: int, learning_rate: float, batch_size=
     m = X.shape[1]
     keep = keep_probs(keep_prob, network.L)
     schedule = SCHEDULES[lr_decay]
+    # A Python float multiplies a float32 network's arrays in float32, as the formulas do.
+    learning_rate = float(learning_rate)
     last = epochs - 1
     workspace = Workspace(network)
+    Y_is_one = labels_if_binary(network, Y)
+    full = is_full_batch(m, batch_size)
     while state.epoch < epochs and not state.stopped_early:
         epoch = state.epoch
         alpha = schedule(learning_rate, epoch, decay_rate, decay_every)
@@ -146,16 +164,18 @@ def iter_epochs(network, X, Y, *, epochs: int, learning_rate: float, batch_size=
                 if state.stopped_early:
                     break
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            for idx in batches(m, batch_size, state.rng):
-                X_t, Y_t = X[:, idx], Y[:, idx]
+            for idx in ((slice(None),) if full else batches(m, batch_size, state.rng)):
+                X_t, Y_t, Y1_t = (X, Y, Y_is_one) if full else (
+                    X[:, idx], Y[:, idx], None if Y_is_one is None else Y_is_one[:, idx])
                 # The fast path: the numbers of forward, cost and backward, in reused arrays.
-                J, AL, grads = network.train_step(X_t, Y_t, workspace, l2=l2, keep_prob=keep, rng=state.rng)
+                J, AL, grads = network.train_step(X_t, Y_t, workspace, l2=l2, keep_prob=keep, rng=state.rng,
+                                                  Y_is_one=Y1_t)
                 if not math.isfinite(J):
                     raise TrainingError(_non_finite(J, epoch, alpha, updated=bool(state.costs) or bool(batch_costs)))
                 batch_costs.append((J, Y_t.shape[1]))
                 if logged:
                     outputs.append((AL.copy(), Y_t))
-                state.optimizer.step(network.W, network.b, grads, alpha)
+                state.optimizer.step(network.theta, grads.vector(), alpha)
         cost = batch_costs[0][0] if len(batch_costs) == 1 else sum(J * n for J, n in batch_costs) / m
         state.costs.append(cost)
         state.epoch += 1

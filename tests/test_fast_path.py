@@ -97,7 +97,7 @@ def reference_loop(net, X, Y, *, epochs, learning_rate, batch_size, l2, keep, op
         for idx in batches(X.shape[1], batch_size, state.rng):
             AL, caches = net.forward(X[:, idx], keep_prob=keep, rng=state.rng)
             total.append((net.cost(AL, Y[:, idx], l2=l2), Y[:, idx].shape[1]))
-            state.optimizer.step(net.W, net.b, net.backward(Y[:, idx], caches, l2=l2), learning_rate)
+            state.optimizer.step(net.theta, net.backward(Y[:, idx], caches, l2=l2).vector(), learning_rate)
         costs.append(total[0][0] if len(total) == 1 else sum(J * n for J, n in total) / X.shape[1])
     return costs
 
@@ -125,5 +125,5 @@ def test_workspace_shapes_and_flat_gradients():
     assert [dW.shape for dW in ws.dW] == [(4, 2), (1, 4)] and [db.shape for db in ws.db] == [(4, 1), (1, 1)]
     assert all(np.shares_memory(ws.grad, d) for d in ws.dW + ws.db)
     A, dZ, T, U = ws.buffers(400)
-    assert [a.shape for a in A] == [(4, 400), (1, 400)] and [d.shape for d in dZ] == [(4, 400)]
+    assert [a.shape for a in A] == [(4, 400), (1, 400)] and [d.shape for d in dZ] == [(4, 400), (1, 400)]
     assert ws.buffers(400)[0][0] is A[0]

@@ -21,14 +21,19 @@ GRADS = [0.5, 0.2, -0.4]   # dW at steps t = 1, 2, 3 for a single weight startin
 ALPHA = 0.1
 
 
+def one_weight(w=1.0):
+    """A network with one weight w (and one bias, 0): theta = (w, 0)."""
+    return Network([np.array([[w]])], [np.array([[0.0]])], ["linear"])
+
+
 def steps(cls, **options):
-    """The weight after each of the steps, for a one-weight 'network'."""
-    W, b = [np.array([[1.0]])], [np.array([[0.0]])]
-    opt = cls(W, b, **options)
+    """The weight after each of the steps, for a one-weight network."""
+    net = one_weight()
+    opt = cls(net, **options)
     out = []
     for g in GRADS:
-        opt.step(W, b, Gradients([np.array([[g]])], [np.array([[0.0]])]), ALPHA)
-        out.append(W[0][0, 0])
+        opt.step(net.theta, Gradients([np.array([[g]])], [np.array([[0.0]])]).vector(), ALPHA)
+        out.append(net.W[0][0, 0])
     return out
 
 
@@ -69,17 +74,16 @@ def test_adam_bias_correction_at_t1_and_t2():
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 def test_state_round_trip_continues_identically(name):
     cls = get_optimizer(name)
-    W, b = [np.ones((2, 2))], [np.zeros((2, 1))]
-    opt = cls(W, b)
-    g = Gradients([np.full((2, 2), 0.3)], [np.full((2, 1), -0.1)])
-    opt.step(W, b, g, 0.1)
-    W2, b2 = [W[0].copy()], [b[0].copy()]
-    clone = cls(W2, b2)
+    net = Network([np.ones((2, 2))], [np.zeros((2, 1))], ["linear"])
+    opt = cls(net)
+    g = Gradients([np.full((2, 2), 0.3)], [np.full((2, 1), -0.1)]).vector()
+    opt.step(net.theta, g, 0.1)
+    twin = Network([net.W[0].copy()], [net.b[0].copy()], ["linear"])
+    clone = cls(twin)
     clone.load_state({k: np.array(v, copy=True) for k, v in opt.state().items()})
-    opt.step(W, b, g, 0.1)
-    clone.step(W2, b2, g, 0.1)
-    np.testing.assert_array_equal(W[0], W2[0])
-    np.testing.assert_array_equal(b[0], b2[0])
+    opt.step(net.theta, g, 0.1)
+    clone.step(twin.theta, g, 0.1)
+    np.testing.assert_array_equal(net.theta, twin.theta)
 
 
 def test_unknown_optimizer_lists_the_choices():
