@@ -14,7 +14,7 @@ from dnn_cli.losses import LOSSES
 from dnn_cli.network import Network
 from dnn_cli.optimizers import OPTIMIZERS
 from dnn_cli.training import iter_epochs
-from dnn_cli.workspace import COSTS_IN_PLACE, IN_PLACE, Workspace
+from dnn_cli.workspace import COSTS_IN_PLACE, IN_PLACE, SMALL, Workspace, relu_, zeros_like_small
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "linear"]
 OUTPUTS = [("sigmoid", "binary_cross_entropy", 1), ("softmax", "cross_entropy", 3), ("linear", "mse", 2),
@@ -37,6 +37,17 @@ def test_in_place_activation_is_bit_identical(name, dtype):
         got = IN_PLACE[name](X.copy())
     np.testing.assert_array_equal(got, expected)
     assert got.dtype == expected.dtype
+
+
+@pytest.mark.parametrize("size", [SMALL, SMALL + 1], ids=["small", "large"])
+def test_in_place_relu_is_bit_identical_against_cached_zeros_and_against_the_scalar(size):
+    Z = np.random.default_rng(0).standard_normal((1, size))
+    Z[0, :4] = [-0.0, 0.0, np.nan, -np.inf]
+    expected = ACTIVATIONS["relu"](Z)
+    got = relu_(Z.copy())
+    assert got.tobytes() == expected.tobytes()           # the sign of zero too
+    zeros = zeros_like_small(Z)
+    assert (zeros == 0.0) if size > SMALL else (not zeros.flags.writeable and not zeros.any())
 
 
 @pytest.mark.parametrize("name", sorted(set(ACTIVATIONS) - {"softmax"}))
