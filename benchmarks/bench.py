@@ -89,7 +89,8 @@ def make_problem(w: Workload, m: int, dtype: str, seed: int = 0) -> dict:
         scale = 0.01 if w.init == "random" else np.sqrt(2.0 / n_prev)
         params[f"W{l}"] = (rng.standard_normal((n, n_prev)) * scale).astype(dtype)
         params[f"b{l}"] = np.zeros((n, 1), dtype=dtype)
-    return {"X": np.ascontiguousarray(X, dtype=dtype), "y": y.astype(np.int64), **params}
+    # Sample-major, as dnn's loaders keep data (X.T C-contiguous); every peer reads this same array.
+    return {"X": np.asfortranarray(X, dtype=dtype), "y": y.astype(np.int64), **params}
 
 
 def one_hot(y, K, dtype):

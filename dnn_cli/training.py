@@ -166,7 +166,7 @@ def iter_epochs(network, X, Y, *, epochs: int, learning_rate: float, batch_size=
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for idx in ((slice(None),) if full else batches(m, batch_size, state.rng)):
                 X_t, Y_t, Y1_t = (X, Y, Y_is_one) if full else (
-                    X[:, idx], Y[:, idx], None if Y_is_one is None else Y_is_one[:, idx])
+                    workspace.columns(X, idx), Y[:, idx], None if Y_is_one is None else Y_is_one[:, idx])
                 # The fast path: the numbers of forward, cost and backward, in reused arrays.
                 J, AL, grads = network.train_step(X_t, Y_t, workspace, l2=l2, keep_prob=keep, rng=state.rng,
                                                   Y_is_one=Y1_t)

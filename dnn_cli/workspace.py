@@ -170,6 +170,7 @@ class Workspace:
         self.grad = np.empty(network.n_parameters, dtype=self.dtype)
         self.dW, self.db = parameter_views(self.grad, self.layers)
         self._per_m = {}
+        self._rows = {}
 
     def buffers(self, m: int):
         """(A, dZ, T, U) for batch size m, made on first use of m: A and dZ lists of (n^[l], m) arrays
@@ -186,6 +187,24 @@ class Workspace:
                      np.empty((n[-1], m), self.dtype), np.empty((n[-1], m), self.dtype))
             self._per_m[m] = found
         return found
+
+    def columns(self, X, idx):
+        """X[:, idx], the mini-batch's samples, bit for bit.
+
+        When X is sample-major (X.T C-contiguous, as dnn's loaders keep it) the batch is gathered as
+        whole rows of X.T into a reused (m, n^[0]) array, and its transpose returned; otherwise by
+        fancy indexing, which reads one entry from every row of X for each sample.
+        """
+        XT = X.T
+        if not XT.flags.c_contiguous:
+            return X[:, idx]
+        rows = self._rows.get(len(idx))
+        if rows is None:
+            if len(self._rows) >= 4:
+                self._rows.clear()
+            rows = self._rows[len(idx)] = np.empty((len(idx), X.shape[0]), X.dtype)
+        # mode="clip" only skips take's buffered bounds check: idx is a permutation's slice, always in range.
+        return XT.take(idx, axis=0, out=rows, mode="clip").T
 
     def __repr__(self) -> str:
         return f"Workspace(layers={self.layers}, dtype={self.dtype}, batch_sizes={sorted(self._per_m)})"

@@ -272,7 +272,7 @@ def test_csv_round_trip_transposes_and_keeps_integer_labels(tmp_path):
     path = write(tmp_path, "data.csv", "x1,x2,label\n1.5,2,0\n-3,4e-1,1\n5,6,1\n")
     ds = read_csv(path)
     np.testing.assert_array_equal(ds.X, [[1.5, -3.0, 5.0], [2.0, 0.4, 6.0]])
-    assert ds.X.dtype == np.float64 and ds.X.flags.c_contiguous
+    assert ds.X.dtype == np.float64 and ds.X.T.flags.c_contiguous   # sample-major
     assert ds.classes == (0, 1) and all(type(c) is int for c in ds.classes)
     np.testing.assert_array_equal(ds.y, [[0, 1, 1]])
     assert ds.y.dtype == np.int64
@@ -424,7 +424,7 @@ def test_npz_round_trip_classification(tmp_path):
     np.savez(path, X=X, y=np.array([5, 3, 5]))
     ds = read_npz(path)
     np.testing.assert_array_equal(ds.X, X.T)
-    assert ds.X.flags.c_contiguous
+    assert ds.X.T.flags.c_contiguous   # sample-major
     assert ds.classes == (3, 5) and all(type(c) is int for c in ds.classes)
     np.testing.assert_array_equal(ds.y, [[1, 0, 1]])
     assert ds.feature_names == ("x1", "x2") and ds.source == str(path)

@@ -117,8 +117,10 @@ def reference_loop(net, X, Y, *, epochs, learning_rate, batch_size, l2, keep, op
 @pytest.mark.parametrize("batch_size, l2, keep", [("full", 0.0, None), (4, 0.0, None), (5, 0.4, [0.7, 0.9])],
                          ids=["full", "minibatch", "minibatch+l2+dropout"])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_training_loop_is_bit_identical_to_the_reference_loop(optimizer, batch_size, l2, keep, dtype):
+@pytest.mark.parametrize("layout", ["sample-major", "C"])
+def test_training_loop_is_bit_identical_to_the_reference_loop(optimizer, batch_size, l2, keep, dtype, layout):
     net, X, Y = problem("relu", ("softmax", "cross_entropy", 3), dtype, seed=3, m=18)
+    X = np.asfortranarray(X) if layout == "sample-major" else np.ascontiguousarray(X)
     copy = Network([W.copy() for W in net.W], [b.copy() for b in net.b], net.activations)
     options = dict(epochs=4, learning_rate=0.05, batch_size=batch_size, l2=l2)
     results = list(iter_epochs(net, X, Y, keep_prob=keep if keep else 1.0, optimizer=optimizer,
@@ -138,3 +140,15 @@ def test_workspace_shapes_and_flat_gradients():
     A, dZ, T, U = ws.buffers(400)
     assert [a.shape for a in A] == [(4, 400), (1, 400)] and [d.shape for d in dZ] == [(4, 400), (1, 400)]
     assert ws.buffers(400)[0][0] is A[0]
+
+
+@pytest.mark.parametrize("layout", ["sample-major", "C"])
+def test_batch_columns_are_x_at_idx(layout):
+    X = np.random.default_rng(0).standard_normal((5, 40))
+    X = np.asfortranarray(X) if layout == "sample-major" else X
+    ws = Workspace(Network.initialize([5, 3, 1], ["relu", "sigmoid"], rng=np.random.default_rng(1)))
+    for idx in (np.array([7, 0, 39, 3]), np.array([5, 6]), np.array([1, 2, 30, 31])):
+        got = ws.columns(X, idx)
+        assert got.tobytes() == X[:, idx].tobytes() and got.shape == (5, len(idx))
+        assert np.shares_memory(got, X) is False
+    assert (len(ws._rows) == 2) == (layout == "sample-major")    # reused per batch size
