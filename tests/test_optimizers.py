@@ -77,12 +77,12 @@ def test_state_round_trip_continues_identically(name):
     net = Network([np.ones((2, 2))], [np.zeros((2, 1))], ["linear"])
     opt = cls(net)
     g = Gradients([np.full((2, 2), 0.3)], [np.full((2, 1), -0.1)]).vector()
-    opt.step(net.theta, g, 0.1)
+    opt.step(net.theta, g.copy(), 0.1)     # gd overwrites d theta with alpha d theta
     twin = Network([net.W[0].copy()], [net.b[0].copy()], ["linear"])
     clone = cls(twin)
     clone.load_state({k: np.array(v, copy=True) for k, v in opt.state().items()})
-    opt.step(net.theta, g, 0.1)
-    clone.step(twin.theta, g, 0.1)
+    opt.step(net.theta, g.copy(), 0.1)
+    clone.step(twin.theta, g.copy(), 0.1)
     np.testing.assert_array_equal(net.theta, twin.theta)
 
 
