@@ -517,7 +517,7 @@ def main(argv=None) -> int:
               f"{'end cost (common)':>19} "
               f"{'rel to dnn':>10}")
     printed_blas = set()
-    scaling = {}
+    scaling, floor_scaling = {}, {}
     with tempfile.TemporaryDirectory(prefix="dnn-bench-") as tmp:
         tmp = Path(tmp)
         for name in args.workloads.split(","):
@@ -554,6 +554,7 @@ def main(argv=None) -> int:
                     floor_t, floor_lo = per_epoch(floor) if floor and "error" not in floor else (None, None)
                     if dnn_t and name.strip() == "W3" and dtype == "float64":
                         scaling[m] = dnn_lo
+                        floor_scaling[m] = floor_lo
                     Y = one_hot(P["y"], w.layers[-1], np.float64)
                     for peer, r in results.items():
                         if "error" in r:
@@ -606,7 +607,13 @@ def main(argv=None) -> int:
         print("\nW3 float64 scaling (dnn, min per epoch): " + ", ".join(
             f"m = {m}: {fmt_time(t).strip()} ({t / scaling[base_m]:.2f} x for {m / base_m:.0f} x the samples)"
             for m, t in sorted(scaling.items())))
+        if all(floor_scaling.get(m) for m in scaling):
+            # The floor does the same products for every m: its own growth shows what the machine's noise did.
+            print("  the GEMM floor over the same runs: " + ", ".join(
+                f"{floor_scaling[m] / floor_scaling[base_m]:.2f} x" for m in sorted(scaling))
+                  + "; dnn / floor: " + ", ".join(f"{scaling[m] / floor_scaling[m]:.2f}" for m in sorted(scaling)))
     report["scaling"] = scaling
+    report["floor_scaling"] = floor_scaling
     print("\nBLAS / threads:")
     for b in report.get("blas", []):
         print("  " + ", ".join(f"{k}={v}" for k, v in b.items()))
