@@ -291,9 +291,16 @@ class Network:
         dZ = DELTAS_IN_PLACE[self.loss.name](AL, Y, dZs[-1])
         if self.g[-1].name != self.loss.canonical:
             dZ *= self.g[-1].derivative(AL, AL)
+        # Every gradient is (1/m) times a product or sum of dZ^[L]. When m is a power of two (the usual
+        # mini-batch sizes) multiplying by 1/m is exact, so applying it once to dZ^[L] gives the same
+        # numbers as scaling every dW^[l], db^[l] afterwards, in one small pass instead of a pass over
+        # all of theta (it stays exact unless a value falls below the smallest normal number times m).
+        scale_early = m & (m - 1) == 0
+        if scale_early:
+            dZ *= 1 / m
         dW, db = workspace.dW, workspace.db
         for l in range(self.L, 0, -1):
-            np.dot(dZ, seen[l - 1].T, out=dW[l - 1])                     # dW^[l] = dZ^[l] A^[l-1]^T (x 1/m below)
+            np.dot(dZ, seen[l - 1].T, out=dW[l - 1])                     # dW^[l] = dZ^[l] A^[l-1]^T (x 1/m)
             np.add.reduce(dZ, axis=1, keepdims=True, out=db[l - 1])     # db^[l] = sum(dZ^[l]) (x 1/m)
             if l > 1:
                 dA = np.dot(self.W[l - 1].T, dZ, out=dZs[l - 2])        # dA^[l-1] = W^[l]^T dZ^[l]
@@ -301,7 +308,8 @@ class Network:
                     np.multiply(dA, masks[l - 2], out=dA)
                     dA /= keep_prob[l - 2]
                 dZ = times_derivative_(dA, self.g[l - 2], As[l - 2])   # dZ^[l-1] = dA^[l-1] * g'(Z^[l-1])
-        workspace.grad *= 1 / m
+        if not scale_early:
+            workspace.grad *= 1 / m
         if l2:
             for dW_l, W in zip(dW, self.W):
                 dW_l += (l2 / m) * W

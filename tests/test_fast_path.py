@@ -81,8 +81,9 @@ CASES = [pytest.param(h, o, id=f"{h}-{o[0]}+{o[1]}") for h in HIDDEN for o in OU
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("l2, keep", [(0.0, None), (0.7, None), (0.0, [0.6, 0.8]), (0.3, [0.5, 1.0])],
                          ids=["plain", "l2", "dropout", "l2+dropout"])
-def test_fast_step_is_bit_identical_to_forward_cost_backward(hidden, output, dtype, l2, keep):
-    net, X, Y = problem(hidden, output, dtype)
+@pytest.mark.parametrize("m", [13, 16], ids=["m=13", "m=16 (1/m exact, applied to dZ^[L])"])
+def test_fast_step_is_bit_identical_to_forward_cost_backward(hidden, output, dtype, l2, keep, m):
+    net, X, Y = problem(hidden, output, dtype, m=m)
     AL, caches = net.forward(X, keep_prob=keep, rng=np.random.default_rng(9))
     J = net.cost(AL, Y, l2=l2)
     grads = net.backward(Y, caches, l2=l2)
@@ -152,3 +153,18 @@ def test_batch_columns_are_x_at_idx(layout):
         assert got.tobytes() == X[:, idx].tobytes() and got.shape == (5, len(idx))
         assert np.shares_memory(got, X) is False
     assert (len(ws._rows) == 2) == (layout == "sample-major")    # reused per batch size
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_np_dot_into_out_is_bit_identical_to_matmul(dtype):
+    # The fast step multiplies with np.dot(..., out=); the reference path with @.
+    rng = np.random.default_rng(5)
+    shapes = [(4, 2, 400), (1, 4, 400), (4, 1, 400), (4, 400, 2), (1, 1, 1), (10, 5, 1), (256, 784, 16)]
+    shapes += [tuple(int(v) for v in rng.integers(1, 70, 3)) for _ in range(100)]
+    for n, k, m in shapes:
+        A = rng.standard_normal((n, k)).astype(dtype)
+        B = rng.standard_normal((k, m)).astype(dtype)
+        for P, Q in [(A, B), (A, np.asfortranarray(B)), (np.asfortranarray(A), B), (A.T.copy().T, B.T.copy().T)]:
+            out = np.empty((n, m), dtype)
+            np.dot(P, Q, out=out)
+            assert out.tobytes() == (P @ Q).tobytes(), (n, k, m)
