@@ -13,7 +13,7 @@ from dnn_cli.activations import ACTIVATIONS
 from dnn_cli.losses import LOSSES
 from dnn_cli.network import Network
 from dnn_cli.optimizers import OPTIMIZERS
-from dnn_cli.training import iter_epochs
+from dnn_cli.training import iter_epochs, labels_if_binary
 from dnn_cli.workspace import COSTS_IN_PLACE, IN_PLACE, SMALL, Workspace, relu_, zeros_like_small
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "linear"]
@@ -88,8 +88,11 @@ def test_fast_step_is_bit_identical_to_forward_cost_backward(hidden, output, dty
     J = net.cost(AL, Y, l2=l2)
     grads = net.backward(Y, caches, l2=l2)
     workspace = Workspace(net)
+    Y_is_one = labels_if_binary(net, Y)           # binary cross-entropy on 0/1 labels: the short form
+    assert (Y_is_one is not None) == (output[1] == "binary_cross_entropy")
     for _ in range(2):  # the second step reuses the workspace's arrays
-        J_fast, AL_fast, fast = net.train_step(X, Y, workspace, l2=l2, keep_prob=keep, rng=np.random.default_rng(9))
+        J_fast, AL_fast, fast = net.train_step(X, Y, workspace, l2=l2, keep_prob=keep, rng=np.random.default_rng(9),
+                                               Y_is_one=Y_is_one)
         assert J_fast == J
         np.testing.assert_array_equal(AL_fast, AL)
         for expected, got in zip(grads.dW + grads.db, fast.dW + fast.db):
@@ -168,3 +171,15 @@ def test_np_dot_into_out_is_bit_identical_to_matmul(dtype):
             out = np.empty((n, m), dtype)
             np.dot(P, Q, out=out)
             assert out.tobytes() == (P @ Q).tobytes(), (n, k, m)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_binary_cross_entropy_with_soft_labels_takes_the_full_form(dtype):
+    net, X, _ = problem("tanh", ("sigmoid", "binary_cross_entropy", 1), dtype)
+    Y = np.random.default_rng(4).uniform(0, 1, (1, X.shape[1])).astype(dtype)
+    Y[0, :3] = [0.0, 1.0, 0.5]
+    assert labels_if_binary(net, Y) is None
+    AL, caches = net.forward(X)
+    J_fast, _, fast = net.train_step(X, Y, Workspace(net))
+    assert J_fast == net.cost(AL, Y)
+    np.testing.assert_array_equal(fast.vector(), net.backward(Y, caches).vector())

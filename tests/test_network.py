@@ -55,6 +55,21 @@ def test_course_parameter_dict_round_trips_unchanged():
         np.testing.assert_array_equal(out[key], params[key])
 
 
+def test_parameters_live_in_one_flat_theta_in_the_courses_order():
+    W = [np.arange(8.0).reshape(4, 2), np.arange(4.0).reshape(1, 4)]
+    b = [np.full((4, 1), -1.0), np.full((1, 1), -2.0)]
+    net = Network(W, b, ["tanh", "sigmoid"])
+    expected = np.concatenate([W[0].ravel(), b[0].ravel(), W[1].ravel(), b[1].ravel()])
+    np.testing.assert_array_equal(net.theta, expected)
+    assert net.n_parameters == net.theta.size == 17
+    assert all(np.shares_memory(net.theta, P) for P in net.W + net.b)
+    assert not any(np.shares_memory(P, given) for P, given in zip(net.W + net.b, W + b))  # copies
+    net.W[1][0, 2] = 7.5                          # in place: theta sees it
+    assert net.theta[14] == 7.5 and W[1][0, 2] == 2.0
+    assert net.astype(np.float32).theta.dtype == np.float32
+    assert Network([np.ones((1, 1), dtype=np.int64)], [np.zeros((1, 1))], ["linear"]).dtype == np.float64
+
+
 def test_from_parameters_names_the_missing_array():
     with pytest.raises(ConfigError, match="'b2'"):
         Network.from_parameters({"W1": np.ones((2, 2)), "b1": np.ones((2, 1)), "W2": np.ones((1, 2))},
