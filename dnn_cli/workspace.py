@@ -4,13 +4,14 @@ All buffer bookkeeping of `Network.train_step` lives here, so the step itself re
 formulas. Per batch size m: A[l] of shape (n^[l], m) holds Z^[l] and then, overwritten in place,
 A^[l] = g^[l](Z^[l]); dZ[l] of shape (n^[l], m) holds dA^[l] and then dZ^[l]. The gradients dW^[l],
 db^[l] are views into one flat array `grad` (d theta, in theta's order), so scaling them all by 1/m
-is one operation and an optimizer updates theta with whole-vector operations.
+is one operation and an optimizer updates theta with whole-vector operations. A mini-batch of a
+sample-major X is gathered into a reused array too (`Workspace.columns`).
 
 Keeping A^[l] in place of Z^[l] is exact because every registered derivative g'(Z, A) depends on Z
 only through its sign, which A shares (relu, leaky_relu) or not at all (sigmoid, tanh, linear):
 g'(A, A) == g'(Z, A) bit for bit. tests/test_fast_path.py checks this for every activation. Once
-backprop has used A^[l] for dW^[l+1], nothing reads it again, so tanh's g' = 1 - A^2 is formed in
-A^[l]'s own array.
+backprop has used A^[l] for dW^[l+1], nothing reads it again, so relu's and tanh's g' are formed
+in A^[l]'s own array.
 
 The in-place sigmoid and softmax let exp overflow to inf (which gives the exact limit, 0) without
 their own np.errstate: the training loop runs every step under one. Called outside it, a saturated
