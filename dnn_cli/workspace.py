@@ -170,24 +170,28 @@ class Workspace:
         self.dtype = network.dtype
         self.grad = np.empty(network.n_parameters, dtype=self.dtype)
         self.dW, self.db = parameter_views(self.grad, self.layers)
-        self._per_m = {}
-        self._rows = {}
+        self._arrays = {}           # (kind, batch size) -> arrays made on first use
+
+    def _reused(self, kind: str, m: int, make):
+        """The arrays of `kind` for batch size m, made by make() on first use.
+
+        A training run sees at most two batch sizes (the batch and the last, smaller one); a cache
+        that fills up anyway (a library caller varying m) is emptied rather than grown.
+        """
+        found = self._arrays.get((kind, m))
+        if found is None:
+            if len(self._arrays) >= 8:
+                self._arrays.clear()
+            found = self._arrays[kind, m] = make()
+        return found
 
     def buffers(self, m: int):
-        """(A, dZ, T, U) for batch size m, made on first use of m: A and dZ lists of (n^[l], m) arrays
-        for l = 1..L, T and U two (n^[L], m) scratch arrays for the cost.
-
-        A training run sees at most two batch sizes (the batch and the last, smaller one).
-        """
-        found = self._per_m.get(m)
-        if found is None:
-            if len(self._per_m) >= 4:
-                self._per_m.clear()
-            n = self.layers[1:]
-            found = ([np.empty((k, m), self.dtype) for k in n], [np.empty((k, m), self.dtype) for k in n],
-                     np.empty((n[-1], m), self.dtype), np.empty((n[-1], m), self.dtype))
-            self._per_m[m] = found
-        return found
+        """(A, dZ, T, U) for batch size m: A and dZ lists of (n^[l], m) arrays for l = 1..L, T and U
+        two (n^[L], m) scratch arrays for the cost."""
+        n = self.layers[1:]
+        return self._reused("step", m, lambda: (
+            [np.empty((k, m), self.dtype) for k in n], [np.empty((k, m), self.dtype) for k in n],
+            np.empty((n[-1], m), self.dtype), np.empty((n[-1], m), self.dtype)))
 
     def columns(self, X, idx):
         """X[:, idx], the mini-batch's samples, bit for bit.
@@ -199,13 +203,10 @@ class Workspace:
         XT = X.T
         if not XT.flags.c_contiguous:
             return X[:, idx]
-        rows = self._rows.get(len(idx))
-        if rows is None:
-            if len(self._rows) >= 4:
-                self._rows.clear()
-            rows = self._rows[len(idx)] = np.empty((len(idx), X.shape[0]), X.dtype)
+        rows = self._reused("rows", len(idx), lambda: np.empty((len(idx), X.shape[0]), X.dtype))
         # mode="clip" only skips take's buffered bounds check: idx is a permutation's slice, always in range.
         return XT.take(idx, axis=0, out=rows, mode="clip").T
 
     def __repr__(self) -> str:
-        return f"Workspace(layers={self.layers}, dtype={self.dtype}, batch_sizes={sorted(self._per_m)})"
+        batch_sizes = sorted({m for _, m in self._arrays})
+        return f"Workspace(layers={self.layers}, dtype={self.dtype}, batch_sizes={batch_sizes})"

@@ -14,7 +14,7 @@ from dnn_cli.losses import LOSSES
 from dnn_cli.network import Network
 from dnn_cli.optimizers import OPTIMIZERS
 from dnn_cli.training import iter_epochs, labels_if_binary
-from dnn_cli.workspace import COSTS_IN_PLACE, IN_PLACE, SMALL, Workspace, relu_, zeros_like_small
+from dnn_cli.workspace import COSTS_IN_PLACE, DELTAS_IN_PLACE, IN_PLACE, SMALL, Workspace, relu_, zeros_like_small
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "linear"]
 OUTPUTS = [("sigmoid", "binary_cross_entropy", 1), ("softmax", "cross_entropy", 3), ("linear", "mse", 2),
@@ -25,7 +25,7 @@ Z = np.array([[-800.0, -3.0, -0.5, -0.0, 0.0, 0.25, 2.0, 800.0],
 
 def test_every_activation_and_loss_has_an_in_place_form():
     assert set(IN_PLACE) == set(ACTIVATIONS)
-    assert set(COSTS_IN_PLACE) == set(LOSSES)
+    assert set(COSTS_IN_PLACE) == set(DELTAS_IN_PLACE) == set(LOSSES)
 
 
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
@@ -155,7 +155,8 @@ def test_batch_columns_are_x_at_idx(layout):
         got = ws.columns(X, idx)
         assert got.tobytes() == X[:, idx].tobytes() and got.shape == (5, len(idx))
         assert np.shares_memory(got, X) is False
-    assert (len(ws._rows) == 2) == (layout == "sample-major")    # reused per batch size
+    rows = [m for kind, m in ws._arrays if kind == "rows"]
+    assert sorted(rows) == ([2, 4] if layout == "sample-major" else [])    # one reused array per batch size
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
