@@ -10,8 +10,11 @@ import typer
 from rich.console import Console
 
 from ..errors import DnnError
+from ..files import check_metrics_path
 
-# The options several commands share, declared once.
+# The arguments and options several commands share, declared once.
+DemoConfig = Annotated[Optional[Path], typer.Argument(help="The YAML config (default: a built-in demo).")]
+ModelFile = Annotated[Path, typer.Argument(help="The model .npz written by `dnn train --save`.")]
 Epochs = Annotated[Optional[int], typer.Option("--epochs", help="Override train.epochs.")]
 Seed = Annotated[Optional[int], typer.Option("--seed", help="Override seed.")]
 Overrides = Annotated[list[str], typer.Option(
@@ -20,6 +23,12 @@ ComparisonMetrics = Annotated[Optional[Path], typer.Option(
     "--metrics-out", help="Write every run's history and final metrics to this .json file.")]
 ComparisonPlot = Annotated[Optional[Path], typer.Option(
     "--plot", help="Draw all runs' cost curves (and, for 2 features, their decision boundaries) to this .png.")]
+
+
+def check_comparison_metrics_path(path) -> None:
+    """--metrics-out of the compare commands holds several runs: JSON only."""
+    if path is not None:
+        check_metrics_path(path, (".json",), why=" (the runs of a comparison do not fit one CSV table)")
 
 
 def out() -> Console:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -12,16 +11,25 @@ from .. import render
 from ..config import load_config
 from ..experiments import DEFAULT_ACTIVATIONS, activations_demo, compare_activations, parse_activations
 from ..files import write_metrics
-from ._common import ComparisonMetrics, ComparisonPlot, Epochs, Overrides, Seed, boundary, out
+from ._common import (
+    ComparisonMetrics,
+    ComparisonPlot,
+    DemoConfig,
+    Epochs,
+    Overrides,
+    Seed,
+    boundary,
+    check_comparison_metrics_path,
+    out,
+)
 from ._plots import check_plot_option, plot_comparison
-from .compare_init import check_json_path
 
 NAME = "compare-activations"
 
 
 @boundary
 def command(
-    config: Annotated[Optional[Path], typer.Argument(help="The YAML config (default: a built-in demo).")] = None,
+    config: DemoConfig = None,
     activations: Annotated[str, typer.Option(
         "--activations", help="Comma-separated hidden activations: linear, sigmoid, tanh, relu, leaky_relu.")
     ] = ",".join(DEFAULT_ACTIVATIONS),
@@ -33,7 +41,7 @@ def command(
 ) -> None:
     """Train the same network with each hidden activation; show that linear hidden layers collapse into one."""
     names = parse_activations(activations)
-    check_json_path(metrics_out)
+    check_comparison_metrics_path(metrics_out)
     check_plot_option(plot)
     if config is None:
         cfg, source = activations_demo(overrides=set_, epochs=epochs, seed=seed), "<demo>"

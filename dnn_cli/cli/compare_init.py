@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -12,8 +11,18 @@ from .. import render
 from ..config import load_config
 from ..errors import UsageError
 from ..experiments import DEFAULT_SCHEMES, compare_init, init_demo, parse_schemes
-from ..files import check_metrics_path, write_metrics
-from ._common import ComparisonMetrics, ComparisonPlot, Epochs, Overrides, Seed, boundary, out
+from ..files import write_metrics
+from ._common import (
+    ComparisonMetrics,
+    ComparisonPlot,
+    DemoConfig,
+    Epochs,
+    Overrides,
+    Seed,
+    boundary,
+    check_comparison_metrics_path,
+    out,
+)
 from ._plots import check_plot_option, plot_comparison
 
 NAME = "compare-init"
@@ -21,7 +30,7 @@ NAME = "compare-init"
 
 @boundary
 def command(
-    config: Annotated[Optional[Path], typer.Argument(help="The YAML config (default: a built-in demo).")] = None,
+    config: DemoConfig = None,
     schemes: Annotated[str, typer.Option(
         "--schemes", help="Comma-separated init schemes: zeros, random (x 0.01), random:SCALE, he, xavier.")
     ] = ",".join(DEFAULT_SCHEMES),
@@ -36,7 +45,7 @@ def command(
     chosen = parse_schemes(schemes)
     if repeats < 1:
         raise UsageError(f"--repeats: expected a positive integer, got {repeats}")
-    check_json_path(metrics_out)
+    check_comparison_metrics_path(metrics_out)
     check_plot_option(plot)
     if config is None:
         parts = init_demo(overrides=set_, epochs=epochs, seed=seed)
@@ -63,9 +72,3 @@ def command(
         write_metrics(metrics_out, {"command": NAME, "comparisons": [c.to_dict() for c in comparisons],
                                     "seconds": time.perf_counter() - start})
         console.print(f"saved the metrics to {metrics_out}")
-
-
-def check_json_path(path) -> None:
-    """--metrics-out of the compare commands holds several runs: JSON only."""
-    if path is not None:
-        check_metrics_path(path, (".json",), why=" (the runs of a comparison do not fit one CSV table)")

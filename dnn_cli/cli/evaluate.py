@@ -14,7 +14,7 @@ from ..data import encode_with_classes, read_inputs, targets_of
 from ..errors import DataError
 from ..files import load_model
 from ..metrics import classification_report, regression_report
-from ._common import boundary, out
+from ._common import ModelFile, boundary, out
 from .predict import check_outputs
 
 NAME = "evaluate"
@@ -22,7 +22,7 @@ NAME = "evaluate"
 
 @boundary
 def command(
-    model: Annotated[Path, typer.Argument(help="The model .npz written by `dnn train --save`.")],
+    model: ModelFile,
     data: Annotated[Path, typer.Argument(help="A labelled .csv (header row) or .npz (X and y).")],
     json_: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
 ) -> None:

@@ -13,14 +13,14 @@ import typer
 from ..data import read_inputs
 from ..errors import DataError, UsageError
 from ..files import atomic_write, check_writable, load_model
-from ._common import boundary, out
+from ._common import ModelFile, boundary, out
 
 NAME = "predict"
 
 
 @boundary
 def command(
-    model: Annotated[Path, typer.Argument(help="The model .npz written by `dnn train --save`.")],
+    model: ModelFile,
     data: Annotated[Path, typer.Argument(help="A .csv (header row) or .npz (X, optionally y); labels are ignored.")],
     proba: Annotated[bool, typer.Option("--proba", help="Class probabilities, one column per class.")] = False,
     out_: Annotated[Optional[Path], typer.Option("--out", help="Write the CSV to this file instead of stdout.")] = None,
