@@ -33,7 +33,8 @@ def listed(names, limit: int = LIST_LIMIT) -> str:
             break
         shown.append(name)
         used += len(name) + 2
-    return ", ".join(shown) + f", ... and {len(names) - len(shown)} more"
+    more = len(names) - len(shown)
+    return ", ".join(shown) + (f", ... and {more} more" if more else "")
 
 
 def _quoted(names) -> list[str]:
@@ -44,8 +45,8 @@ def looks_like_data(columns: list[str], label: str | None = None) -> bool:
     """True when a header row is really a sample: every feature name is a number.
 
     The label column (named `label`, else a non-numeric last column) is left out, since a label
-    cell of a sample ('setosa') need not be a number. Names 0, 1, 2, ... (or 1, 2, 3, ...) are the
-    column indices some tools write as a header, not data.
+    cell of a sample ('setosa') need not be a number. Consecutive integers (0, 1, 2 or 2019, 2020)
+    are the column indices some tools write as a header, or years, not a sample.
     """
     names = list(columns)
     if label is not None and label in names:
@@ -54,8 +55,12 @@ def looks_like_data(columns: list[str], label: str | None = None) -> bool:
         names = names[:-1]
     if not names or not all(is_number(n) for n in names):
         return False
-    indices = [str(i) for i in range(len(columns))]
-    return names not in (indices[: len(names)], [str(i) for i in range(1, len(names) + 1)])
+    if all(n.isascii() and n.isdigit() for n in names):
+        start = int(names[0])
+        consecutive = [int(n) for n in names] == list(range(start, start + len(names)))
+        if consecutive and (len(names) >= 2 or start in (0, 1)):
+            return False
+    return True
 
 
 def check_not_data(path: Path, line: int, columns: list[str], label: str | None = None) -> None:

@@ -576,7 +576,7 @@ def read_npz(path, *, task: str = "classification") -> Dataset:
     with archive:
         missing = [k for k in ("X", "y") if k not in archive.files]
         if missing:
-            found = ", ".join(f"'{k}'" for k in archive.files) or "none"
+            found = listed(f"'{k}'" for k in archive.files) or "none"
             raise DataError(
                 f"{path}: expected arrays 'X' and 'y', missing "
                 + " and ".join(f"'{k}'" for k in missing)
@@ -749,7 +749,7 @@ def _read_npz_inputs(path: Path, n_x: int) -> Inputs:
         raise DataError(f"{path}: expected an .npz archive with an array X (and optionally y), got a single .npy array")
     with archive:
         if "X" not in archive.files:
-            found = ", ".join(f"'{k}'" for k in archive.files) or "none"
+            found = listed(f"'{k}'" for k in archive.files) or "none"
             raise DataError(f"{path}: expected an array 'X' of shape (m, {n_x}), missing (found {found})")
         X = _npz_array(path, archive, "X")
         y = _npz_array(path, archive, "y") if "y" in archive.files else None

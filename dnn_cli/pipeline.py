@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .cells import parse_float
+from .columns import listed
 from .data import DATASETS, Dataset, Standardizer, load_file, make_dataset, split
 from .errors import ConfigError, DataError, shorten
 from .losses import resolve_loss
@@ -98,7 +99,7 @@ def check_fit(config, dataset: Dataset, source: str) -> None:
         wrong_size = output == "softmax" and n_L != K or output == "sigmoid" and (n_L != 1 or K > 2)
         if wrong_size and looks_like_regression(dataset.classes, dataset.m):
             problems.append(f"model.activations: the labels of {dataset.source} look like a regression target "
-                            f"({K} distinct numbers, e.g. {shorten(', '.join(map(str, dataset.classes[:3])))}), "
+                            f"({K} distinct numbers, e.g. {listed(dataset.classes[:3], 80)}), "
                             f"but the {output} output makes this a classifier; for regression use a linear output "
                             f"and loss mse: model.activations: {_with_output(config, 'linear')}, model.loss: mse, "
                             f"n^[L] = 1")
@@ -155,8 +156,7 @@ def check_split(config, train_set: Dataset, dev_set: Dataset | None, source: str
     if np.count_nonzero(in_train) >= 2:
         return
     in_dev = np.bincount(dev_set.y[0], minlength=K)
-    counts = ", ".join(f"{shorten(c)}: {n} train + {d} dev" for c, n, d in zip(train_set.classes[:10], in_train,
-                                                                                in_dev))
+    counts = listed(f"{shorten(c)}: {n} train + {d} dev" for c, n, d in zip(train_set.classes, in_train, in_dev))
     raise ConfigError(f"{source}: data.dev_fraction: {config.data.dev_fraction} leaves the training split with "
                       f"one class (class counts {counts}); a classifier needs at least 2 classes to train on: "
                       "lower data.dev_fraction or add samples of the other classes")
