@@ -83,7 +83,7 @@ def _suggestions(missing: list[str], candidates: list[str]) -> str:
     return f"; did you mean {', '.join(pairs)}?" if pairs else ""
 
 
-def _by_position(path, line, columns, n_x, label, names, why):
+def _by_position(path, line, columns, n_x, label, names):
     """Feature and label indices in file order: n_x features, plus the label named `label` or last."""
     position = {}
     for i, c in enumerate(columns):
@@ -91,7 +91,7 @@ def _by_position(path, line, columns, n_x, label, names, why):
     if len(columns) not in (n_x, n_x + 1):
         trained = f" ({listed(names)})" if names else ""
         raise DataError(f"{path}: line {line}: expected {n_x} feature columns{trained}, the model's "
-                        f"n^[0] = {n_x}, plus optionally a label column; got {len(columns)} columns{why}")
+                        f"n^[0] = {n_x}, plus optionally a label column; got {len(columns)} columns")
     label_index = None
     if len(columns) == n_x + 1:
         label_index = position[label] if label is not None and label in position else len(columns) - 1
@@ -109,7 +109,7 @@ def match_columns(path, line: int, columns: list[str], *, n_x: int, feature_name
     names = list(feature_names or [])
     if by_position or not names:
         check_not_data(path, line, columns, label)
-        return _by_position(path, line, columns, n_x, label, names, "")
+        return _by_position(path, line, columns, n_x, label, names)
     position = {}
     for i, c in enumerate(columns):
         position.setdefault(c, i)
@@ -123,9 +123,10 @@ def match_columns(path, line: int, columns: list[str], *, n_x: int, feature_name
         return feature_index, (rest[0] if len(rest) == 1 else None)
     check_not_data(path, line, columns, label)
     if not known and not named:
-        return _by_position(path, line, columns, n_x, label, names, "")
+        return _by_position(path, line, columns, n_x, label, names)
     label_name = label if label is not None and label in position and label not in names else None
-    unmatched = [c for c in columns if c not in names and c != label_name]
+    wanted = set(names)
+    unmatched = [c for c in columns if c not in wanted and c != label_name]
     if not known:
         raise DataError(f"{path}: line {line}: expected {n_x} feature columns named {listed(names)} (the model's "
                         f"features), got {len(columns)} columns named {listed(columns)}: no column name matches; "
