@@ -633,7 +633,7 @@ def read_npz(path, *, task: str = "classification") -> Dataset:
                 bad = labels[labels != np.round(labels)][0]
                 raise DataError(
                     f"{path}: array 'y': classification expects integer or string labels, got "
-                    f"{bad} (use task 'regression' for continuous targets)"
+                    f"{bad} (continuous targets are regression: use a linear output with loss mse)"
                 )
             Y, classes = _encode_labels([int(v) for v in labels])
         else:
