@@ -232,6 +232,14 @@ def test_a_regression_target_given_to_a_classifier_gets_regression_advice(cli, t
     assert "use softmax with" not in result.stderr
 
 
+def test_fractional_npz_labels_for_a_classifier_get_regression_advice(cli, tmp_path):
+    np.savez(tmp_path / "d.npz", X=np.linspace(0, 1, 20)[:, None], y=np.linspace(0, 1, 20))
+    config = write(tmp_path / "c.yaml", "data: {source: d.npz}\n"
+                                        "model: {layers: [1, 4, 1], activations: [tanh, sigmoid]}\n")
+    assert_input_error(cli("train", config, "--epochs", "1", "--quiet"), "array 'y'",
+                       "use a linear output with loss mse")
+
+
 def test_few_integer_classes_still_get_the_softmax_advice(cli, tmp_path):
     write(tmp_path / "three.csv", "x,y\n" + "".join(f"{i},{i % 3}\n" for i in range(12)))
     config = write(tmp_path / "c.yaml", "data: {source: three.csv}\n"
