@@ -450,6 +450,7 @@ def read_csv(
     header_line, header = rows[0]
     columns = [c.strip() for c in header]
     _check_header(path, header_line, columns)
+    check_not_data(path, header_line, columns, label)
     if len(columns) < 2:
         raise DataError(
             f"{path}: line {header_line}: expected at least 2 columns (features and a label), "
@@ -465,7 +466,6 @@ def read_csv(
             + listed(f"'{c}'" for c in duplicates)
             + " more than once"
         )
-    check_not_data(path, header_line, columns, label)
     if label is None:
         label_index = len(columns) - 1
     elif label in columns:
@@ -719,6 +719,7 @@ def _read_csv_inputs(path: Path, n_x: int, feature_names, label, named: bool, by
     _check_header(path, header_line, columns)
     data = rows[1:]
     if not data:
+        check_not_data(path, header_line, columns, label)
         raise DataError(f"{path}: header only; expected at least one data row after line {header_line}")
     feature_index, label_index = match_columns(path, header_line, columns, n_x=n_x, feature_names=feature_names,
                                                label=label, named=named, by_position=by_position)

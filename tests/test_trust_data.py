@@ -169,6 +169,15 @@ def test_training_refuses_a_csv_without_a_header(cli, tmp_path):
                        "the first line looks like data", "'107.0', '4.55', '8.17', 'lemon'", "add a header row")
 
 
+def test_a_first_row_with_repeated_values_is_called_data_not_duplicate_names(cli, tmp_path):
+    write(tmp_path / "d.csv", "1.5,1.5,0\n2,3,1\n")
+    config = write(tmp_path / "c.yaml", "data: {source: d.csv}\n"
+                                        "model: {layers: [2, 2, 1], activations: [tanh, sigmoid]}\n")
+    result = cli("train", config, "--epochs", "1", "--quiet")
+    assert_input_error(result, "the first line looks like data")
+    assert "unique" not in result.stderr
+
+
 @pytest.mark.parametrize("command", ["predict", "evaluate"])
 def test_predict_and_evaluate_refuse_a_csv_without_a_header(cli, fruit, tmp_path, command):
     _, body = _fruit_rows()
