@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from dnn_cli.cells import parse_float
+from dnn_cli.columns import check_not_data, listed, match_columns
 from dnn_cli.errors import DataError, shorten
 from dnn_cli.resources import npz_member_problem
 
@@ -350,18 +352,13 @@ def _check_task(task: str) -> None:
 
 
 def _parse_int_label(text: str) -> int | None:
-    """The integer a label cell denotes ('1', '01', '1.0', '1e2'), or None if it is not one."""
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        value = float(text)
-    except ValueError:
+    """The integer a label cell denotes ('1', '01', '1.0', '1e2'), or None if it is not one ('1_000')."""
+    value = parse_float(text)
+    if value is None or not math.isfinite(value) or not value.is_integer():
         return None
-    if math.isfinite(value) and value.is_integer():
-        return int(value)
-    return None
+    digits = text.strip()
+    # int() keeps every digit of a long integer label that a float would round.
+    return int(digits) if digits.lstrip("+-").isdigit() else int(value)
 
 
 def _encode_labels(labels: list) -> tuple[np.ndarray, tuple]:
@@ -381,8 +378,8 @@ def _encode_text_labels(labels: list[str]) -> tuple[np.ndarray, tuple]:
 
 
 def _listed(names) -> str:
-    """Names joined for a message, cut short when there are very many."""
-    return shorten(", ".join(str(n) for n in names), 200)
+    """Names joined for a message, cut at a name boundary when there are very many."""
+    return listed(names)
 
 
 def _check_header(path: Path, line: int, columns: list[str]) -> None:
@@ -428,10 +425,9 @@ def _parse_number(path: Path, line: int, column: str, text: str) -> float:
     where = f"{path}: line {line}, column '{column}'"
     if not text.strip():
         raise DataError(f"{where}: expected a number, got an empty cell")
-    try:
-        value = float(text)
-    except ValueError:
-        raise DataError(f"{where}: expected a number, got {text!r}") from None
+    value = parse_float(text)
+    if value is None:
+        raise DataError(f"{where}: expected a number, got {shorten(text, 200)!r}")
     if not math.isfinite(value):
         raise DataError(f"{where}: expected a finite number, got {text!r}")
     return value
@@ -454,6 +450,7 @@ def read_csv(
     header_line, header = rows[0]
     columns = [c.strip() for c in header]
     _check_header(path, header_line, columns)
+    check_not_data(path, header_line, columns, label)
     if len(columns) < 2:
         raise DataError(
             f"{path}: line {header_line}: expected at least 2 columns (features and a label), "
@@ -466,7 +463,7 @@ def read_csv(
     if duplicates:
         raise DataError(
             f"{path}: line {header_line}: expected unique column names, got "
-            + shorten(", ".join(f"'{c}'" for c in duplicates), 200)
+            + listed(f"'{c}'" for c in duplicates)
             + " more than once"
         )
     if label is None:
@@ -579,7 +576,7 @@ def read_npz(path, *, task: str = "classification") -> Dataset:
     with archive:
         missing = [k for k in ("X", "y") if k not in archive.files]
         if missing:
-            found = ", ".join(f"'{k}'" for k in archive.files) or "none"
+            found = listed(f"'{k}'" for k in archive.files) or "none"
             raise DataError(
                 f"{path}: expected arrays 'X' and 'y', missing "
                 + " and ".join(f"'{k}'" for k in missing)
@@ -636,7 +633,7 @@ def read_npz(path, *, task: str = "classification") -> Dataset:
                 bad = labels[labels != np.round(labels)][0]
                 raise DataError(
                     f"{path}: array 'y': classification expects integer or string labels, got "
-                    f"{bad} (use task 'regression' for continuous targets)"
+                    f"{bad} (continuous targets are regression: use a linear output with loss mse)"
                 )
             Y, classes = _encode_labels([int(v) for v in labels])
         else:
@@ -695,23 +692,25 @@ class Inputs:
         return f"line {self.lines[i]}" if self.lines is not None else f"index {i}"
 
 
-def read_inputs(path, *, n_x: int, feature_names=None, label: str | None = None) -> Inputs:
+def read_inputs(path, *, n_x: int, feature_names=None, label: str | None = None, named: bool = True,
+                by_position: bool = False) -> Inputs:
     """Read a CSV or NPZ for a trained model with n_x = n^[0] inputs; the label column is optional.
 
-    CSV: the columns named like the model's features when the header has them (in any order),
-    else by position: n_x feature columns, or n_x + 1 with the label in `label` or the last column.
+    CSV: the columns named like the model's features (in any order; see columns.match_columns);
+    by position (n_x feature columns, or n_x + 1 with the label in `label` or the last column) when
+    the model has no feature names, when `named` is False and no name matches, or with by_position.
     NPZ: X (m, n_x) and optionally y. Returns X (n_x, m).
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return _read_csv_inputs(path, n_x, feature_names, label)
+        return _read_csv_inputs(path, n_x, feature_names, label, named, by_position)
     if suffix == ".npz":
         return _read_npz_inputs(path, n_x)
     raise DataError(f"{path}: expected a data file ending in .csv or .npz, got '{path.suffix or path.name}'")
 
 
-def _read_csv_inputs(path: Path, n_x: int, feature_names, label) -> Inputs:
+def _read_csv_inputs(path: Path, n_x: int, feature_names, label, named: bool, by_position: bool) -> Inputs:
     rows = _read_csv_rows(path)
     if not rows:
         raise DataError(f"{path}: empty file; expected a header row and one sample per row")
@@ -720,34 +719,10 @@ def _read_csv_inputs(path: Path, n_x: int, feature_names, label) -> Inputs:
     _check_header(path, header_line, columns)
     data = rows[1:]
     if not data:
+        check_not_data(path, header_line, columns, label)
         raise DataError(f"{path}: header only; expected at least one data row after line {header_line}")
-    names = list(feature_names or [])
-    position = {}
-    for i, c in enumerate(columns):
-        position.setdefault(c, i)
-    known = [f for f in names if f in position]
-    if known and len(known) < len(names):
-        missing = [f for f in names if f not in position]
-        raise DataError(f"{path}: line {header_line}: missing feature column(s) "
-                        + _listed(f"'{f}'" for f in missing)
-                        + f"; the model was trained on {_listed(names)}" + _did_you_mean(missing[0], columns))
-    if known:
-        feature_index = [position[f] for f in names]
-        taken = set(feature_index)
-        rest = [i for i in range(len(columns)) if i not in taken]
-        if label is not None and label in position:
-            label_index = position[label]
-        else:
-            label_index = rest[0] if len(rest) == 1 else None
-    elif len(columns) in (n_x, n_x + 1):
-        label_index = None
-        if len(columns) == n_x + 1:
-            label_index = position[label] if label is not None and label in position else len(columns) - 1
-        feature_index = [i for i in range(len(columns)) if i != label_index]
-    else:
-        trained = f" ({_listed(names)})" if names else ""
-        raise DataError(f"{path}: line {header_line}: expected {n_x} feature columns{trained}, the model's "
-                        f"n^[0] = {n_x}, plus optionally a label column; got {len(columns)} columns")
+    feature_index, label_index = match_columns(path, header_line, columns, n_x=n_x, feature_names=feature_names,
+                                               label=label, named=named, by_position=by_position)
     X = np.empty((n_x, len(data)), dtype=np.float64)
     labels = []
     for k, (line, row) in enumerate(data):
@@ -775,7 +750,7 @@ def _read_npz_inputs(path: Path, n_x: int) -> Inputs:
         raise DataError(f"{path}: expected an .npz archive with an array X (and optionally y), got a single .npy array")
     with archive:
         if "X" not in archive.files:
-            found = ", ".join(f"'{k}'" for k in archive.files) or "none"
+            found = listed(f"'{k}'" for k in archive.files) or "none"
             raise DataError(f"{path}: expected an array 'X' of shape (m, {n_x}), missing (found {found})")
         X = _npz_array(path, archive, "X")
         y = _npz_array(path, archive, "y") if "y" in archive.files else None
@@ -808,7 +783,7 @@ def encode_with_classes(inputs: Inputs, classes) -> np.ndarray:
         key = _parse_int_label(text) if numeric else text
         if key not in index:
             raise DataError(f"{inputs.source}: {inputs.where(i)}: label {text!r} was not seen in training; "
-                            f"the model's classes are {', '.join(str(c) for c in classes)}")
+                            f"the model's classes are {listed(classes)}")
         codes[i] = index[key]
     return codes[np.newaxis, :]
 

@@ -7,17 +7,25 @@ never changes the data and `--init-from` never changes the batch order.
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
+from .cells import parse_float
+from .columns import listed
 from .data import DATASETS, Dataset, Standardizer, load_file, make_dataset, split
 from .errors import ConfigError, DataError, shorten
 from .losses import resolve_loss
 from .network import Network
 from .resources import check_fits, data_bytes, training_bytes
 from .training import TrainingState, new_state, train
+
+MANY_CLASSES = 20  # integer labels with more distinct values than this (and than m / 2) are a regression target
+# The values an output activation can produce; a target outside them can never be reached.
+OUTPUT_RANGES = {"sigmoid": (0.0, 1.0), "softmax": (0.0, 1.0), "tanh": (-1.0, 1.0), "relu": (0.0, math.inf)}
 
 
 @dataclass
@@ -88,18 +96,70 @@ def check_fit(config, dataset: Dataset, source: str) -> None:
             # Nothing to learn: every sample has the same label, and the cost would fall to 0 at once.
             problems.append(f"data: {dataset.source} has only one class {shorten(repr(dataset.classes[0]))} in "
                             "its labels; a classifier needs at least 2")
-        if output == "softmax" and n_L != K:
+        wrong_size = output == "softmax" and n_L != K or output == "sigmoid" and (n_L != 1 or K > 2)
+        if wrong_size and looks_like_regression(dataset.classes, dataset.m):
+            problems.append(f"model.activations: the labels of {dataset.source} look like a regression target "
+                            f"({K} distinct numbers, e.g. {listed(dataset.classes[:3], 80)}), "
+                            f"but the {output} output makes this a classifier; for regression use a linear output "
+                            f"and loss mse: model.activations: {_with_output(config, 'linear')}, model.loss: mse, "
+                            f"n^[L] = 1")
+        elif output == "softmax" and n_L != K:
             problems.append(f"model.layers[-1]: n^[L] = {n_L} but the data has {K} classes ({dataset.source}); "
                             "a softmax output needs one unit per class")
-        if output == "sigmoid" and (n_L != 1 or K > 2):
+        elif output == "sigmoid" and (n_L != 1 or K > 2):
             problems.append(f"model.layers[-1]: a sigmoid output needs n^[L] = 1 and 2 classes, got "
                             f"n^[L] = {n_L} and {K} classes in the data ({dataset.source}); use softmax with "
                             f"n^[L] = {K}")
-    elif n_L != dataset.y.shape[0]:
-        problems.append(f"model.layers[-1]: n^[L] = {n_L} but the data has {dataset.y.shape[0]} target "
-                        f"column(s) ({dataset.source})")
+    else:
+        if n_L != dataset.y.shape[0]:
+            problems.append(f"model.layers[-1]: n^[L] = {n_L} but the data has {dataset.y.shape[0]} target "
+                            f"column(s) ({dataset.source})")
+        problems += _range_problems(config, dataset)
     if problems:
         raise ConfigError("\n".join(f"{source}: {p}" for p in problems))
+
+
+def looks_like_regression(classes, m: int) -> bool:
+    """True when class labels are numbers a regression target would have: a fraction, or many distinct values."""
+    values = [parse_float(c) if isinstance(c, str) else c for c in classes]
+    if not all(isinstance(v, numbers.Real) and math.isfinite(v) for v in values):
+        return False
+    fractional = any(not float(v).is_integer() for v in values)
+    return fractional or len(values) > MANY_CLASSES and len(values) > m / 2
+
+
+def _with_output(config, output: str) -> str:
+    return "[" + ", ".join(config.model.activation_names()[:-1] + [output]) + "]"
+
+
+def _range_problems(config, dataset: Dataset) -> list[str]:
+    """A bounded output activation (sigmoid, tanh, relu...) must be able to reach every target."""
+    output = config.model.activation_names()[-1]
+    low, high = OUTPUT_RANGES.get(output, (-math.inf, math.inf))
+    if dataset.y.size == 0:
+        return []
+    y_min, y_max = float(dataset.y.min()), float(dataset.y.max())
+    if low <= y_min and y_max <= high:
+        return []
+    bounds = f"[{low:g}, {high:g}]" if math.isfinite(high) else f"[{low:g}, inf)"
+    return [f"model.activations: the output g^[L] = {output} gives values in {bounds}, but the targets of "
+            f"{dataset.source} range over [{y_min:.4g}, {y_max:.4g}]; use a linear output for regression: "
+            f"model.activations: {_with_output(config, 'linear')}"]
+
+
+def check_split(config, train_set: Dataset, dev_set: Dataset | None, source: str) -> None:
+    """A dev split must leave the training split at least two classes to learn from."""
+    if dev_set is None or train_set.task != "classification":
+        return
+    K = len(train_set.classes)
+    in_train = np.bincount(train_set.y[0], minlength=K)
+    if np.count_nonzero(in_train) >= 2:
+        return
+    in_dev = np.bincount(dev_set.y[0], minlength=K)
+    counts = listed(f"{shorten(c)}: {n} train + {d} dev" for c, n, d in zip(train_set.classes, in_train, in_dev))
+    raise ConfigError(f"{source}: data.dev_fraction: {config.data.dev_fraction} leaves the training split with "
+                      f"one class (class counts {counts}); a classifier needs at least 2 classes to train on: "
+                      "lower data.dev_fraction or add samples of the other classes")
 
 
 def prepare(config, *, source: str = "<config>", parameters: dict | None = None) -> Prepared:
@@ -112,6 +172,7 @@ def prepare(config, *, source: str = "<config>", parameters: dict | None = None)
     check_fits(training_bytes(config.model.layers, dataset.m, t.batch_size, t.dtype, t.optimizer),
                f"training layers {config.model.layers} on {dataset.m:,} samples", source)
     train_set, dev_set = split(dataset, config.data.dev_fraction, data_rng)
+    check_split(config, train_set, dev_set, source)
     standardizer = None
     if config.data.standardize:
         standardizer = Standardizer.fit(train_set.X)

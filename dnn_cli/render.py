@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import numpy as np
 from rich.console import Group
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 SPARK = "▁▂▃▄▅▆▇█"
+MATRIX_MAX_CLASSES = 30  # above this, a K x K confusion matrix is summarised (--json keeps it whole)
+TOP_PAIRS = 10
+RECALL_EXTREMES = 5
 
 
 def _pct(value) -> str:
@@ -145,11 +150,44 @@ def evaluation_tables(doc: dict) -> list:
                                   ("support", "right")])
     for row, label in zip(doc["per_class"], labels):
         scores.add_row(label, _num(row["precision"]), _num(row["recall"]), _num(row["f1"]), str(row["support"]))
+    if len(labels) > MATRIX_MAX_CLASSES:
+        return [summary, scores, *_confusion_summary(doc, labels)]
     confusion = _table("Confusion matrix (rows: true class, columns: predicted)",
                        [("true \\ predicted", "left")] + [(str(c), "right") for c in doc["classes"]])
     for label, counts in zip(labels, doc["confusion_matrix"]):
         confusion.add_row(label, *(str(n) for n in counts))
     return [summary, scores, confusion]
+
+
+def _confusion_summary(doc: dict, labels: list[str]) -> list:
+    """Many classes: the most confused (true, predicted) pairs and the lowest and highest recalls."""
+    K = len(labels)
+    C = np.asarray(doc["confusion_matrix"], dtype=np.int64)
+    errors = C.copy()
+    np.fill_diagonal(errors, 0)
+    flat = errors.ravel()
+    n = min(TOP_PAIRS, int(np.count_nonzero(flat)))
+    top = np.argpartition(-flat, n - 1)[:n] if n else np.zeros(0, dtype=np.intp)
+    top = top[np.lexsort((top, -flat[top]))]  # most errors first, ties in class order
+    support = C.sum(axis=1)
+    pairs = _table(f"Most confused pairs (of {int(flat.sum())} errors)",
+                   [("true class", "left"), ("predicted as", "left"), ("count", "right"),
+                    ("share of true class", "right")])
+    for i, j in zip(*np.unravel_index(top, C.shape)):
+        pairs.add_row(labels[i], labels[j], str(C[i, j]), _pct(C[i, j] / support[i]))
+    present = [k for k in range(K) if support[k] > 0]
+    ranked = sorted(present, key=lambda k: (doc["per_class"][k]["recall"], k))
+    extremes = _table("Lowest and highest recall",
+                      [("", "left"), ("class", "left"), ("recall", "right"), ("support", "right")])
+    lowest = ranked[:RECALL_EXTREMES]
+    highest = [k for k in sorted(present, key=lambda k: (-doc["per_class"][k]["recall"], k))[:RECALL_EXTREMES]
+               if k not in lowest]
+    for which, ks in (("lowest", lowest), ("highest", highest)):
+        for k in ks:
+            extremes.add_row(which, labels[k], _num(doc["per_class"][k]["recall"]), str(int(support[k])))
+    note = Text(f"{K} classes: the {K} x {K} confusion matrix is summarised above; "
+                "`dnn evaluate MODEL DATA --json` gives it whole (confusion_matrix).")
+    return [pairs, extremes, note]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -174,7 +174,7 @@ def test_a_header_of_a_million_columns_is_refused_quickly(cli, models, tmp_path,
     start = time.perf_counter()
     if command == "train":
         result = cli("train", _config(tmp_path, path, extra="  label: nope\n"), "-q")
-        assert_input_error(result, str(path), "no label column 'nope'", "…")
+        assert_input_error(result, str(path), "no label column 'nope'", ", ... and 999962 more")
         result = cli("train", _config(tmp_path, path), "-q")
         assert_input_error(result, str(path), "has 999999 features")
     else:

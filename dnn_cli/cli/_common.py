@@ -15,6 +15,9 @@ from ..files import check_metrics_path
 # The arguments and options several commands share, declared once.
 DemoConfig = Annotated[Optional[Path], typer.Argument(help="The YAML config (default: a built-in demo).")]
 ModelFile = Annotated[Path, typer.Argument(help="The model .npz written by `dnn train --save`.")]
+ByPosition = Annotated[bool, typer.Option(
+    "--by-position", help="Take a CSV's columns in file order (the label by name, else the last) instead of matching "
+                          "the model's feature names.")]
 Epochs = Annotated[Optional[int], typer.Option("--epochs", help="Override train.epochs.")]
 Seed = Annotated[Optional[int], typer.Option("--seed", help="Override seed.")]
 Overrides = Annotated[list[str], typer.Option(

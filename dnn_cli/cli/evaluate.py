@@ -10,11 +10,12 @@ from typing import Annotated
 import typer
 
 from .. import render
+from ..columns import named_features
 from ..data import encode_with_classes, read_inputs, targets_of
 from ..errors import DataError
 from ..files import load_model
 from ..metrics import classification_report, regression_report
-from ._common import ModelFile, boundary, out
+from ._common import ByPosition, ModelFile, boundary, out
 from .predict import check_outputs
 
 NAME = "evaluate"
@@ -25,11 +26,12 @@ def command(
     model: ModelFile,
     data: Annotated[Path, typer.Argument(help="A labelled .csv (header row) or .npz (X and y).")],
     json_: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
+    by_position: ByPosition = False,
 ) -> None:
     """Cost and accuracy, per-class precision/recall/F1 and the confusion matrix (or RMSE, MAE, R^2)."""
     loaded = load_model(model)
     inputs = read_inputs(data, n_x=loaded.network.layers[0], feature_names=loaded.features,
-                         label=loaded.config.data.label)
+                         label=loaded.config.data.label, named=named_features(loaded), by_position=by_position)
     check_outputs(loaded, inputs)
     document = evaluation(loaded, inputs)
     if not math.isfinite(document["cost"]):

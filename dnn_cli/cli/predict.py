@@ -10,10 +10,11 @@ from typing import Annotated, Optional
 import numpy as np
 import typer
 
+from ..columns import named_features
 from ..data import read_inputs
 from ..errors import DataError, UsageError
 from ..files import atomic_write, check_writable, load_model
-from ._common import ModelFile, boundary, out
+from ._common import ByPosition, ModelFile, boundary, out
 
 NAME = "predict"
 
@@ -24,6 +25,7 @@ def command(
     data: Annotated[Path, typer.Argument(help="A .csv (header row) or .npz (X, optionally y); labels are ignored.")],
     proba: Annotated[bool, typer.Option("--proba", help="Class probabilities, one column per class.")] = False,
     out_: Annotated[Optional[Path], typer.Option("--out", help="Write the CSV to this file instead of stdout.")] = None,
+    by_position: ByPosition = False,
 ) -> None:
     """Predict the class (original labels) or value of every sample in DATA, one CSV row each."""
     if out_ is not None:
@@ -32,7 +34,7 @@ def command(
         check_writable(out_, "predictions")
     loaded = load_model(model)
     inputs = read_inputs(data, n_x=loaded.network.layers[0], feature_names=loaded.features,
-                         label=loaded.config.data.label)
+                         label=loaded.config.data.label, named=named_features(loaded), by_position=by_position)
     check_outputs(loaded, inputs)
     header, rows = prediction_rows(loaded, inputs.X, proba=proba)
     text = io.StringIO()
