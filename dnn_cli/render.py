@@ -38,9 +38,10 @@ def history_table(history, *, show_lr: bool = False) -> Table:
 
 
 _FINAL_NAMES = {
-    "cost": "train cost", "train_accuracy": "train accuracy", "train_rmse": "train RMSE", "train_m": "train samples",
+    "cost": "train cost (final model)", "train_accuracy": "train accuracy", "train_rmse": "train RMSE",
+    "train_m": "train samples",
     "dev_cost": "dev cost", "dev_accuracy": "dev accuracy", "dev_rmse": "dev RMSE", "dev_m": "dev samples",
-    "best_epoch": "best epoch (restored)", "cost_with_l2": "train cost + L2 term",
+    "best_epoch": "best epoch (restored)", "cost_with_l2": "train cost + L2 term (final model)",
 }
 
 
@@ -126,6 +127,17 @@ def sparkline(values, width: int = 40) -> str:
     lo, hi = min(values), max(values)
     span = hi - lo or 1.0
     return "".join(SPARK[min(len(SPARK) - 1, int((v - lo) / span * len(SPARK)))] for v in values)
+
+
+def cost_line(costs) -> str:
+    """The cost of every epoch as a sparkline, its first and last value labelled with their epochs.
+
+    Epoch e's cost is measured on its forward pass, before its update, so the last value is not the
+    final model's cost (the final table's "train cost (final model)" is measured after the last update).
+    """
+    last = len(costs) - 1
+    return (f"cost per epoch, before its update  {sparkline(costs)}  {costs[0]:.6f} (epoch 0) -> "
+            f"{costs[-1]:.6f} (epoch {last})")
 
 
 def evaluation_tables(doc: dict) -> list:
