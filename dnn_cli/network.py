@@ -327,10 +327,15 @@ class Network:
         return J, AL, Gradients(dW, db, workspace.grad)
 
     def predict_proba(self, X):
-        """A^[L] for X (n^[0], m) without keeping caches."""
+        """A^[L] for X (n^[0], m) without keeping caches.
+
+        Products beyond the dtype's range saturate to +-inf without NumPy's RuntimeWarning: a bounded g
+        maps them to its limits, and callers report an output that is still not finite in their own words.
+        """
         A = np.asarray(X, dtype=self.dtype)
-        for W, b, g in zip(self.W, self.b, self.g):
-            A = g(W @ A + b)
+        with np.errstate(over="ignore", invalid="ignore"):
+            for W, b, g in zip(self.W, self.b, self.g):
+                A = g(W @ A + b)
         return A
 
     def predict(self, X):

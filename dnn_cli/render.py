@@ -277,6 +277,9 @@ def gradcheck_table(result) -> Table:
     kinks = {k.l: k for k in result.kinks}
     columns = [("tensor", "left"), ("shape", "right"), ("||analytic||", "right"),
                ("||a - n|| / (||a|| + ||n||)", "right"), ("status", "left")]
+    sampled = any(t.sampled for t in result.tensors)
+    if sampled:
+        columns.insert(2, ("entries checked", "right"))
     if kinks:
         columns.append(("Z^[l] within epsilon of a kink", "right"))
     table = _table(f"gradcheck: float64 backprop vs centred differences, epsilon = {result.epsilon:g}, "
@@ -285,6 +288,8 @@ def gradcheck_table(result) -> Table:
     for t in result.tensors:
         cells = [t.name, _shape(t.shape), f"{t.analytic_norm:.3e}", f"{t.relative_difference:.2e}",
                  t.status.upper() if t.status == "fail" else t.status]
+        if sampled:
+            cells.insert(2, f"{t.checked:,} of {t.size:,}" if t.sampled else f"all {t.size:,}")
         if kinks:
             k = kinks.get(t.l)
             cells.append(f"{k.near} of {k.total} ({k.activation})" if k and t.kind == "W" else "")

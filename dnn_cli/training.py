@@ -308,7 +308,8 @@ def train(network, X, Y, *, callback: Callable | None = None, **options) -> Trai
     l2 = options.get("l2", 0.0)
     if l2:
         # The history's costs include the L2 term; `cost` in the final metrics is the data cost alone.
-        final["cost_with_l2"] = final["cost"] + float(network.l2_cost(l2, X.shape[1]))
+        with np.errstate(over="ignore"):
+            final["cost_with_l2"] = final["cost"] + float(network.l2_cost(l2, X.shape[1]))
     if state.best_epoch is not None:
         final["best_epoch"] = state.best_epoch
     warnings = run_warnings(state, final, options["learning_rate"], bool(options.get("early_stopping")))
