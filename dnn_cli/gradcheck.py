@@ -182,12 +182,13 @@ def forward_work(layers, m: int) -> float:
     return m * sum(n * n_prev for n_prev, n in zip(layers[:-1], layers[1:])) + FORWARD_OVERHEAD
 
 
-def sample_entries(layers, m: int, rng, *, budget: float = WORK_BUDGET) -> list | None:
+def sample_entries(layers, m: int, rng, *, budget: float | None = None) -> list | None:
     """None when checking every entry fits `budget`; else sorted flat indices per tensor (W^[1..L], b^[1..L]).
 
     The entries the budget allows are shared out evenly, small tensors (the b^[l]) whole, the rest in
     equal parts of the larger ones; every tensor keeps at least MIN_SAMPLE entries (or all it has).
     """
+    budget = WORK_BUDGET if budget is None else budget
     sizes = [n * n_prev for n_prev, n in zip(layers[:-1], layers[1:])] + list(layers[1:])
     per_entry = 2 * forward_work(layers, m)
     if sum(sizes) * per_entry <= budget:
