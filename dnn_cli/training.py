@@ -249,7 +249,7 @@ def _check_parameters(theta, epoch: int, alpha: float) -> None:
     stays below sqrt(max) of the dtype (past it, products of parameters and the L2 term overflow).
     Call it under np.errstate(over="ignore"), as the training loop does.
     """
-    if math.isfinite(float(np.dot(theta, theta))):
+    if theta.dot(theta) < math.inf:  # False for inf and NaN
         return
     with np.errstate(invalid="ignore"):
         top = float(np.max(np.abs(theta)))
