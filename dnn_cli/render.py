@@ -130,14 +130,13 @@ def sparkline(values, width: int = 40) -> str:
 
 
 def cost_line(costs) -> str:
-    """The cost of every epoch as a sparkline, its first and last value labelled with their epochs.
+    """The cost of every epoch as a sparkline with its first and last value, and a line saying what they are.
 
     Epoch e's cost is measured on its forward pass, before its update, so the last value is not the
     final model's cost (the final table's "train cost (final model)" is measured after the last update).
     """
-    last = len(costs) - 1
-    return (f"cost per epoch, before its update  {sparkline(costs)}  {costs[0]:.6f} (epoch 0) -> "
-            f"{costs[-1]:.6f} (epoch {last})")
+    return (f"cost  {sparkline(costs)}  {costs[0]:.6f} -> {costs[-1]:.6f}\n"
+            f"      epochs 0 -> {len(costs) - 1}, each cost measured before the epoch's update")
 
 
 def evaluation_tables(doc: dict) -> list:

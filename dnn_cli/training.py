@@ -198,8 +198,7 @@ def iter_epochs(network, X, Y, *, epochs: int, learning_rate: float, batch_size=
         # Early stopping may end the run after this epoch: keep its outputs in case it becomes the last row.
         may_stop = bool(early_stopping) and state.wait + 1 >= early_stopping["patience"]
         batch_costs, outputs, measured = [], [], {}
-        if dev is not None and logged:
-            measured.update({f"dev_{k}": v for k, v in dev.items() if k != "m"})
+        dev_before = dev  # like the cost, epoch e's dev metrics describe the parameters before its updates
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for idx in ((slice(None),) if full else batches(m, batch_size, state.rng)):
                 X_t, Y_t, Y1_t = (X, Y, Y_is_one) if full else (
@@ -228,6 +227,8 @@ def iter_epochs(network, X, Y, *, epochs: int, learning_rate: float, batch_size=
             AL = np.concatenate([a for a, _ in outputs], axis=1)
             Y_seen = np.concatenate([y for _, y in outputs], axis=1)
             measured.update({f"train_{k}": v for k, v in scores(network, AL, Y_seen).items()})
+            if dev_before is not None:
+                measured.update({f"dev_{k}": v for k, v in dev_before.items() if k != "m"})
         yield EpochResult(epoch, cost, alpha, logged, **measured)
     if early_stopping and state.best_W is not None:
         # The network ends with the best parameters; a resumed run must continue from the last ones.

@@ -155,7 +155,8 @@ def test_the_history_keeps_the_best_and_the_last_epoch():
     assert logged == sorted({e for e in range(0, last + 1, 1000)} | {state.best_epoch, last})
     rows = {h.epoch: h for h in result.history}
     assert rows[state.best_epoch].dev_cost == state.best_cost == state.dev_costs[state.best_epoch]
-    assert rows[last].train_accuracy is not None
+    assert rows[last].train_accuracy is not None and rows[last].dev_cost == state.dev_costs[last]
+    assert all(h.dev_accuracy is not None for h in result.history)
 
 
 def test_metrics_files_hold_every_epoch_when_a_dev_set_exists(cli, tmp_path):
@@ -200,7 +201,7 @@ def test_the_plot_with_a_best_epoch_is_drawn(tmp_path):
 def test_the_sparkline_and_the_final_table_label_their_costs(cli):
     result = cli("train", FLOWER, "--epochs", "30")
     assert result.exit_code == 0, result.output
-    assert "cost per epoch, before its update" in result.stdout and "(epoch 29)" in result.stdout
+    assert "epochs 0 -> 29, each cost measured before the epoch's update" in result.stdout
     assert "train cost (final model)" in result.stdout
 
 
