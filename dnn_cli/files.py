@@ -151,8 +151,9 @@ def state_arrays(state) -> dict:
     }
     arrays.update({f"optimizer_{k}": np.asarray(v) for k, v in state.optimizer.state().items()})
     dev_costs = getattr(state, "dev_costs", None)
-    if dev_costs and all(c is not None and np.isfinite(c) for c in dev_costs):
-        arrays["dev_costs"] = np.array(dev_costs, dtype=np.float64)
+    if dev_costs:
+        # NaN where the run did not record one (a resumed older checkpoint); a dev cost may overflow to inf.
+        arrays["dev_costs"] = np.array([np.nan if c is None else c for c in dev_costs], dtype=np.float64)
     for prefix in ("best", "last"):
         W_list, b_list = getattr(state, f"{prefix}_W", None), getattr(state, f"{prefix}_b", None)
         if W_list is not None:
@@ -541,7 +542,11 @@ def _check_state(path, arrays: dict, template: dict, network: Network) -> dict:
     state["optimizer"] = optimizer
     if "dev_costs" in arrays:
         # The dev cost after e epochs, e = 0..epoch (the early-stopping check of the parameters saved).
-        state["dev_costs"] = _numbers(path, arrays, "dev_costs", (epoch + 1,), np.float64)
+        dev_costs = arrays["dev_costs"]
+        if dev_costs.dtype != np.float64 or dev_costs.shape != (epoch + 1,):
+            raise _bad(path, "dev_costs", f"expected float64 of shape ({epoch + 1},), got {dev_costs.dtype} of "
+                                          f"shape {dev_costs.shape}")
+        state["dev_costs"] = dev_costs
     for prefix in ("best", "last"):
         if f"{prefix}_W1" in arrays:
             state[f"{prefix}_W"] = [_numbers(path, arrays, f"{prefix}_W{l}", W.shape, W.dtype)
@@ -570,7 +575,7 @@ def restore_state(state, model: Model) -> None:
     state.wait, state.stopped_early = saved["wait"], saved["stopped_early"]
     state.best_W = [W.copy() for W in saved["best_W"]] if "best_W" in saved else None
     state.best_b = [b.copy() for b in saved["best_b"]] if "best_b" in saved else None
-    state.dev_costs = [float(c) for c in saved["dev_costs"]] if "dev_costs" in saved else []
+    state.dev_costs = [None if np.isnan(c) else float(c) for c in saved["dev_costs"]] if "dev_costs" in saved else []
 
 
 def differing_keys(a: dict, b: dict, prefix: str = "") -> list[str]:

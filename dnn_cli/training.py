@@ -189,8 +189,11 @@ def iter_epochs(network, X, Y, *, epochs: int, learning_rate: float, batch_size=
             if early_stopping:
                 _watch(state, network, dev["cost"], 0, early_stopping)
         elif len(state.dev_costs) != state.epoch + 1:
-            # A checkpoint without the dev costs of its epochs: the curve starts here.
+            # A checkpoint written before dev costs were recorded: the curve starts here, and its early
+            # stopping scored the parameters at the start of an epoch, so these are not scored yet.
             state.dev_costs[:] = [None] * state.epoch + [dev["cost"]]
+            if early_stopping:
+                _watch(state, network, dev["cost"], state.epoch, early_stopping)
     while state.epoch < epochs and not state.stopped_early:
         epoch = state.epoch
         alpha = schedule(learning_rate, epoch, decay_rate, decay_every)

@@ -355,3 +355,42 @@ def test_a_diverging_run_gives_no_runtime_warning(cli):
         result = cli("train", FLOWER, "--lr", "1e100", "--epochs", "100", "--quiet", "--set",
                      "model.activations=[relu, sigmoid]", "--set", "train.l2=1", "--set", "train.batch_size=7")
         assert result.exit_code == 1 and "RuntimeWarning" not in result.output
+
+
+def _checkpoint(tmp_path, sets, epochs):
+    cfg = load_config(FLOWER, sets, epochs=epochs)
+    prepared = prepare(cfg)
+    fit(prepared)
+    path = tmp_path / "c.npz"
+    save_model(path, prepared.network, cfg.to_dict(), classes=prepared.train.classes,
+               standardizer=prepared.standardizer, features=prepared.train.feature_names, state=prepared.state)
+    return path
+
+
+def test_a_checkpoint_holds_the_dev_costs_and_a_bad_one_is_refused(tmp_path):
+    from dnn_cli.errors import ModelFileError
+
+    path = _checkpoint(tmp_path, ["data.dev_fraction=0.2"], 30)
+    with np.load(path) as npz:
+        arrays = dict(npz)
+    assert arrays["dev_costs"].shape == (31,)
+    arrays["dev_costs"] = arrays["dev_costs"][:5]
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(ModelFileError, match=r"bad.npz: array 'dev_costs': expected float64 of shape \(31,\)"):
+        load_model(tmp_path / "bad.npz")
+
+
+def test_an_older_checkpoint_without_dev_costs_resumes_with_a_partial_curve(tmp_path):
+    sets = ["data.n_samples=200", "data.dev_fraction=0.2", "train.early_stopping={patience: 10000}"]
+    path = _checkpoint(tmp_path, sets, 60)
+    with np.load(path) as npz:
+        arrays = {k: v for k, v in npz.items() if k != "dev_costs"}
+    np.savez(tmp_path / "old.npz", **arrays)
+    model = load_model(tmp_path / "old.npz")
+    second = prepare(load_config(FLOWER, sets, epochs=100), parameters=model.resume_parameters())
+    restore_state(second.state, model)
+    resumed = fit(second)
+    whole = _fit(sets, epochs=100)
+    assert resumed.state.dev_costs[:60] == [None] * 60
+    assert resumed.state.dev_costs[60:] == whole.state.dev_costs[60:]
+    assert resumed.final == whole.final
