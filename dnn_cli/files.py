@@ -150,6 +150,10 @@ def state_arrays(state) -> dict:
                                        "wait": state.wait, "stopped_early": state.stopped_early}),
     }
     arrays.update({f"optimizer_{k}": np.asarray(v) for k, v in state.optimizer.state().items()})
+    dev_costs = getattr(state, "dev_costs", None)
+    if dev_costs:
+        # NaN where the run did not record one (a resumed older checkpoint); a dev cost may overflow to inf.
+        arrays["dev_costs"] = np.array([np.nan if c is None else c for c in dev_costs], dtype=np.float64)
     for prefix in ("best", "last"):
         W_list, b_list = getattr(state, f"{prefix}_W", None), getattr(state, f"{prefix}_b", None)
         if W_list is not None:
@@ -231,9 +235,17 @@ def load_parameters(path, layers) -> dict:
     return out
 
 
-def metrics_document(config: dict, history, final: dict, seconds: float) -> dict:
-    """The metrics JSON object: config, history (one dict per logged epoch), final, seconds."""
-    return {"config": config, "history": [h.to_dict() for h in history], "final": final, "seconds": seconds}
+def metrics_document(config: dict, history, final: dict, seconds: float, *, warnings=(), curve=None) -> dict:
+    """The metrics JSON object: config, history (one dict per logged epoch), final, seconds, warnings.
+
+    With a dev set, `curve` holds train and dev cost for every epoch ({"epoch", "cost", "dev_cost"}; the
+    last row, epoch = epochs run, has the dev cost of the final parameters only).
+    """
+    document = {"config": config, "history": [h.to_dict() for h in history], "final": final, "seconds": seconds,
+                "warnings": list(warnings)}
+    if curve:
+        document["curve"] = list(curve)
+    return document
 
 
 def write_metrics(path, document: dict) -> None:
@@ -241,6 +253,10 @@ def write_metrics(path, document: dict) -> None:
     path = Path(path)
     if path.suffix.lower() == ".csv":
         rows = document["history"]
+        if document.get("curve"):
+            # One row per epoch: the curve's costs, with the logged epochs' other metrics beside them.
+            logged = {row["epoch"]: row for row in rows}
+            rows = [{**row, **logged.get(row["epoch"], {})} for row in document["curve"]]
         columns = list(dict.fromkeys(key for row in rows for key in row))
         text = io.StringIO()
         writer = csv.DictWriter(text, fieldnames=columns, lineterminator="\n")
@@ -380,6 +396,8 @@ def _optimizer_template(config: Config, network: Network) -> dict:
 def _state_names(template: dict, L: int, arrays: dict) -> list[str]:
     names = ["epoch", "costs", "history", "rng_state", "early_stopping"]
     names += [f"optimizer_{name}" for name in template]
+    if "dev_costs" in arrays:
+        names.append("dev_costs")
     for prefix in ("best", "last"):
         if f"{prefix}_W1" in arrays:
             names += [f"{prefix}_{kind}{l}" for kind in ("W", "b") for l in range(1, L + 1)]
@@ -522,6 +540,13 @@ def _check_state(path, arrays: dict, template: dict, network: Network) -> dict:
         else:
             optimizer[name] = _numbers(path, arrays, f"optimizer_{name}", a.shape, a.dtype)
     state["optimizer"] = optimizer
+    if "dev_costs" in arrays:
+        # The dev cost after e epochs, e = 0..epoch (the early-stopping check of the parameters saved).
+        dev_costs = arrays["dev_costs"]
+        if dev_costs.dtype != np.float64 or dev_costs.shape != (epoch + 1,):
+            raise _bad(path, "dev_costs", f"expected float64 of shape ({epoch + 1},), got {dev_costs.dtype} of "
+                                          f"shape {dev_costs.shape}")
+        state["dev_costs"] = dev_costs
     for prefix in ("best", "last"):
         if f"{prefix}_W1" in arrays:
             state[f"{prefix}_W"] = [_numbers(path, arrays, f"{prefix}_W{l}", W.shape, W.dtype)
@@ -550,6 +575,7 @@ def restore_state(state, model: Model) -> None:
     state.wait, state.stopped_early = saved["wait"], saved["stopped_early"]
     state.best_W = [W.copy() for W in saved["best_W"]] if "best_W" in saved else None
     state.best_b = [b.copy() for b in saved["best_b"]] if "best_b" in saved else None
+    state.dev_costs = [None if np.isnan(c) else float(c) for c in saved["dev_costs"]] if "dev_costs" in saved else []
 
 
 def differing_keys(a: dict, b: dict, prefix: str = "") -> list[str]:

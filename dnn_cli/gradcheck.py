@@ -6,10 +6,16 @@ Backprop is checked in float64; the finite differences evaluate J in extended pr
 For every parameter entry theta: numeric = (J(theta + eps) - J(theta - eps)) / (2 eps). Each
 tensor W^[l], b^[l] is judged by ||analytic - numeric|| / (||analytic|| + ||numeric||):
 pass below 1e-7, warn below 1e-5, fail otherwise.
+
+Every entry costs two forward passes, so the whole check grows as (number of parameters) x (cost of
+one forward), about h^4 for hidden layers of width h. Above WORK_BUDGET the check takes a random
+sample of entries in each tensor (the same sample for the same seed), unless every entry is asked for.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,6 +26,13 @@ from .network import Network
 PASS_BELOW = 1e-7
 WARN_BELOW = 1e-5
 KINKED = ("relu", "leaky_relu")
+MAX_EPSILON = 1e-2
+# Units of work: multiply-adds of the extended-precision forward passes, plus a fixed cost per pass
+# (Python and NumPy call overhead, measured at about what 5,000 multiply-adds take). 5e8 is a few
+# seconds; [2, 100, 100, 1] on 32 samples needs 7e9 for every entry.
+WORK_BUDGET = 5e8
+FORWARD_OVERHEAD = 5_000
+MIN_SAMPLE = 20
 
 
 @dataclass(frozen=True)
@@ -36,6 +49,16 @@ class TensorCheck:
     analytic_norm: float
     status: str
     rounding_floor: float = 0.0
+    checked: int | None = None
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def sampled(self) -> bool:
+        """True when only a random sample of the tensor's entries was checked."""
+        return self.checked is not None and self.checked < self.size
 
     @property
     def at_rounding_floor(self) -> bool:
@@ -110,15 +133,19 @@ def as_float64(network: Network) -> Network:
 ORACLE_DTYPE = np.longdouble
 
 
-def numeric_gradients(network: Network, X, Y, *, epsilon: float = 1e-7, l2: float = 0.0):
+def numeric_gradients(network: Network, X, Y, *, epsilon: float = 1e-7, l2: float = 0.0, m_train: int | None = None,
+                      entries: list | None = None, progress: Callable | None = None):
     """Centred differences of J for every entry of every W^[l] and b^[l]; float64 lists in their shapes.
 
-    J is evaluated in ORACLE_DTYPE on a copy of the network, perturbed one entry at a time.
+    J is evaluated in ORACLE_DTYPE on a copy of the network, perturbed one entry at a time. J's L2 term
+    is (l2 / 2m) sum ||W||^2 with m = m_train (default: Y's sample count). entries: None for every
+    entry, or per tensor (W^[1..L], then b^[1..L]) the flat indices to check (the others stay NaN);
+    progress(done, total) is called as entries are checked.
     """
     net = network.astype(ORACLE_DTYPE)
     X = np.asarray(X, dtype=ORACLE_DTYPE)
     Y = np.asarray(network.targets(Y), dtype=ORACLE_DTYPE)
-    m = Y.shape[1]
+    m = Y.shape[1] if m_train is None else m_train
 
     def J():
         cost = net.loss.cost(net.predict_proba(X), Y)
@@ -126,21 +153,54 @@ def numeric_gradients(network: Network, X, Y, *, epsilon: float = 1e-7, l2: floa
             cost = cost + net.l2_cost(l2, m)
         return cost
 
+    tensors = net.W + net.b
+    if entries is None:
+        entries = [np.arange(P.size) for P in tensors]
+    total, done = sum(len(e) for e in entries), 0
     h = ORACLE_DTYPE(epsilon)
-    dW, db = [], []
-    for tensors, out in ((net.W, dW), (net.b, db)):
-        for P in tensors:
-            grad = np.zeros(P.shape, dtype=np.float64)
-            for idx in np.ndindex(P.shape):
-                old = P[idx]
-                P[idx] = old + h
-                plus = J()
-                P[idx] = old - h
-                minus = J()
-                P[idx] = old
-                grad[idx] = float((plus - minus) / (2 * h))
-            out.append(grad)
-    return dW, db
+    grads = []
+    for P, chosen in zip(tensors, entries):
+        grad = np.zeros(P.shape, dtype=np.float64) if len(chosen) == P.size else np.full(P.shape, np.nan)
+        for flat in chosen:
+            idx = np.unravel_index(flat, P.shape)
+            old = P[idx]
+            P[idx] = old + h
+            plus = J()
+            P[idx] = old - h
+            minus = J()
+            P[idx] = old
+            grad[idx] = float((plus - minus) / (2 * h))
+            done += 1
+            if progress is not None and (done % 50 == 0 or done == total):
+                progress(done, total)
+        grads.append(grad)
+    return grads[:net.L], grads[net.L:]
+
+
+def forward_work(layers, m: int) -> float:
+    """The work of one forward pass on m samples: m sum_l n^[l] n^[l-1] multiply-adds, plus the fixed cost."""
+    return m * sum(n * n_prev for n_prev, n in zip(layers[:-1], layers[1:])) + FORWARD_OVERHEAD
+
+
+def sample_entries(layers, m: int, rng, *, budget: float | None = None) -> list | None:
+    """None when checking every entry fits `budget`; else sorted flat indices per tensor (W^[1..L], b^[1..L]).
+
+    The entries the budget allows are shared out evenly, small tensors (the b^[l]) whole, the rest in
+    equal parts of the larger ones; every tensor keeps at least MIN_SAMPLE entries (or all it has).
+    """
+    budget = WORK_BUDGET if budget is None else budget
+    sizes = [n * n_prev for n_prev, n in zip(layers[:-1], layers[1:])] + list(layers[1:])
+    per_entry = 2 * forward_work(layers, m)
+    if sum(sizes) * per_entry <= budget:
+        return None
+    allowed = max(int(budget // per_entry), MIN_SAMPLE * len(sizes))
+    counts = [0] * len(sizes)
+    left = allowed
+    order = sorted(range(len(sizes)), key=lambda k: sizes[k])
+    for rank, k in enumerate(order):
+        counts[k] = min(sizes[k], max(MIN_SAMPLE, left // (len(sizes) - rank)))
+        left -= counts[k]
+    return [np.sort(rng.choice(size, size=count, replace=False)) for size, count in zip(sizes, counts)]
 
 
 def count_kinks(network: Network, caches, epsilon: float) -> list:
@@ -157,46 +217,63 @@ def count_kinks(network: Network, caches, epsilon: float) -> list:
     return counts
 
 
-def gradcheck(network: Network, X, Y, *, epsilon: float = 1e-7, l2: float = 0.0) -> GradcheckResult:
+def check_epsilon(epsilon: float) -> None:
+    """The finite-difference step must be a finite number in (0, MAX_EPSILON]: a UsageError otherwise."""
+    if not (math.isfinite(epsilon) and 0 < epsilon <= MAX_EPSILON):
+        raise UsageError(f"--epsilon: expected a positive number no larger than {MAX_EPSILON:g} (the course uses "
+                         f"1e-7), got {epsilon:g}")
+
+
+def gradcheck(network: Network, X, Y, *, epsilon: float = 1e-7, l2: float = 0.0, m_train: int | None = None,
+              entries: list | None = None, progress: Callable | None = None) -> GradcheckResult:
     """Check `network.backward` against centred differences at the current parameters, in float64.
 
     X (n^[0], m), Y (n^[L], m) or integer labels (1, m). No dropout. `network` is not modified.
+    m_train: the training set's size when X is a mini-batch of it (the L2 term's m); entries and
+    progress: as `numeric_gradients` (a tensor checked on a sample is judged on the sampled entries).
     """
-    if not epsilon > 0:
-        raise UsageError(f"--epsilon: expected a positive number, got {epsilon}")
+    check_epsilon(epsilon)
     net = as_float64(network)
     X = np.asarray(X, dtype=np.float64)
     Y = net.targets(Y)
     AL, caches = net.forward(X)
-    cost = net.cost(AL, Y, l2=l2)
-    analytic = net.backward(Y, caches, l2=l2)
-    numeric_W, numeric_b = numeric_gradients(net, X, Y, epsilon=epsilon, l2=l2)
+    cost = net.cost(AL, Y, l2=l2, m_train=m_train)
+    analytic = net.backward(Y, caches, l2=l2, m_train=m_train)
+    numeric_W, numeric_b = numeric_gradients(net, X, Y, epsilon=epsilon, l2=l2, m_train=m_train, entries=entries,
+                                             progress=progress)
     # J is known to half a unit in the last place, so each centred difference can be off by
     # about eps_mach |J| / (2 epsilon) from rounding alone: the floor below which no check can go.
     floor_per_entry = float(np.finfo(ORACLE_DTYPE).eps) * abs(cost) / (2.0 * epsilon)
     tensors = []
     for l in range(1, net.L + 1):
         for kind, a, n in (("W", analytic.dW[l - 1], numeric_W[l - 1]), ("b", analytic.db[l - 1], numeric_b[l - 1])):
+            shape, norm = tuple(a.shape), float(np.linalg.norm(a))
+            chosen = ~np.isnan(n)
+            a, n = a[chosen], n[chosen]
             difference = relative_difference(a, n)
             D = a - n
-            tensors.append(TensorCheck(f"{kind}^[{l}]", l, kind, tuple(a.shape), difference,
-                                       float(np.linalg.norm(D)), float(np.max(np.abs(D))), float(np.linalg.norm(a)),
-                                       status_of(difference), floor_per_entry * float(np.sqrt(a.size))))
+            tensors.append(TensorCheck(f"{kind}^[{l}]", l, kind, shape, difference,
+                                       float(np.linalg.norm(D)), float(np.max(np.abs(D), initial=0.0)),
+                                       norm, status_of(difference),
+                                       floor_per_entry * float(np.sqrt(a.size)), int(a.size)))
     return GradcheckResult(tensors, count_kinks(net, caches, epsilon), epsilon, int(X.shape[1]), cost)
 
 
-def gradcheck_config(config, *, m: int = 32, epsilon: float = 1e-7, source: str = "<config>") -> GradcheckResult:
+def gradcheck_config(config, *, m: int = 32, epsilon: float = 1e-7, source: str = "<config>", every_entry=False,
+                     progress: Callable | None = None) -> GradcheckResult:
     """Gradcheck the network a config builds, on m training samples drawn with the config's seed.
 
     Always float64 and without dropout; an all-zero init (every gradient of a hidden layer is
     symmetric or 0, so the check would prove little) is replaced by xavier weights. Each change is
-    stated in `notes`.
+    stated in `notes`. Above WORK_BUDGET a random sample of entries per tensor is checked (drawn with
+    the config's seed), unless `every_entry`; progress(done, total) reports the entries checked.
     """
     from .config import config_from_dict
     from .pipeline import prepare
 
     if m < 1:
         raise UsageError(f"--m: expected a positive integer, got {m}")
+    check_epsilon(epsilon)
     raw = config.to_dict()
     notes = []
     if raw["train"]["dtype"] != "float64":
@@ -215,7 +292,8 @@ def gradcheck_config(config, *, m: int = 32, epsilon: float = 1e-7, source: str 
     prepared = prepare(checked, source=source)
     network = prepared.network
     X, y = prepared.train.X, prepared.train.y
-    order = np.random.default_rng(checked.seed).permutation(X.shape[1])
+    rng = np.random.default_rng(checked.seed)
+    order = rng.permutation(X.shape[1])
     clear = _away_from_kinks(network, X, epsilon)[order]
     # Walk the shuffled samples and keep the first m that sit clear of every kink.
     chosen = order[clear][:m]
@@ -223,7 +301,14 @@ def gradcheck_config(config, *, m: int = 32, epsilon: float = 1e-7, source: str 
     if len(chosen) == 0:
         chosen, skipped = order[:m], 0
     idx = np.sort(chosen)
-    result = gradcheck(network, X[:, idx], y[:, idx], epsilon=epsilon, l2=checked.train.l2)
+    entries = None if every_entry else sample_entries(network.layers, len(idx), rng)
+    result = gradcheck(network, X[:, idx], y[:, idx], epsilon=epsilon, l2=checked.train.l2, entries=entries,
+                       progress=progress)
+    if entries is not None:
+        work = 2 * network.n_parameters * forward_work(network.layers, len(idx))
+        notes.append(f"checked a random sample of {sum(len(e) for e in entries):,} of {network.n_parameters:,} "
+                     f"parameters (seed {checked.seed}): every entry would take about {work:.1e} multiply-adds, "
+                     f"above the budget of {WORK_BUDGET:.0e}; --all checks every entry")
     if skipped:
         names = ", ".join(sorted({k.activation for k in result.kinks}))
         notes.append(f"left out {skipped} sample(s) with a pre-activation within epsilon of the {names} kink at 0: "

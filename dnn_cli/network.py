@@ -214,26 +214,31 @@ class Network:
                 caches.append(Cache(A_prev, Z, A))
         return A, caches
 
-    def cost(self, AL, Y, *, l2: float = 0.0) -> float:
-        """J(A^[L], Y) of the network's loss, plus (l2 / 2m) sum_l ||W^[l]||_F^2; Y as in `targets`."""
+    def cost(self, AL, Y, *, l2: float = 0.0, m_train: int | None = None) -> float:
+        """J(A^[L], Y) of the network's loss, plus (l2 / 2m) sum_l ||W^[l]||_F^2; Y as in `targets`.
+
+        m is Y's sample count, or `m_train` (the training set's size) when Y is a mini-batch of it.
+        """
         Y = self.targets(Y)
         J = self.loss.cost(AL, Y)
         if l2:
-            J = J + self.l2_cost(l2, Y.shape[1])
+            J = J + self.l2_cost(l2, Y.shape[1] if m_train is None else m_train)
         return float(J)
 
     def l2_cost(self, l2: float, m: int):
         """The L2 term of the cost, (l2 / 2m) sum_l ||W^[l]||_F^2, in the parameters' dtype."""
         return l2 / (2 * m) * sum(np.sum(W * W) for W in self.W)
 
-    def backward(self, Y, caches, *, l2: float = 0.0) -> Gradients:
+    def backward(self, Y, caches, *, l2: float = 0.0, m_train: int | None = None) -> Gradients:
         """dW^[l], db^[l] for l = 1..L by backprop through the caches of `forward`.
 
         dZ^[L] from the loss; dW^[l] = (1/m) dZ^[l] A^[l-1]^T (+ (l2/m) W^[l]);
         db^[l] = (1/m) sum(dZ^[l], axis=1); dZ^[l-1] = W^[l]^T dZ^[l] * g^[l-1]'(Z^[l-1]).
+        For a mini-batch of a training set of `m_train` samples the L2 term is (l2/m_train) W^[l].
         """
         Y = self.targets(Y)
         m = Y.shape[1]
+        m_l2 = m if m_train is None else m_train
         last = caches[-1]
         dZ = self.loss.output_delta(last.A, Y)
         if self.g[-1].name != self.loss.canonical:
@@ -244,7 +249,7 @@ class Network:
             # (1/m) times, as the course writes it: the same rounding as the course's own code.
             dW[l - 1] = (1 / m) * (dZ @ cache.A_prev.T)
             if l2:
-                dW[l - 1] += (l2 / m) * self.W[l - 1]
+                dW[l - 1] += (l2 / m_l2) * self.W[l - 1]
             db[l - 1] = (1 / m) * dZ.sum(axis=1, keepdims=True)
             if l > 1:
                 below = caches[l - 2]
@@ -254,7 +259,8 @@ class Network:
                 dZ = dA * self.g[l - 2].derivative(below.Z, below.A)
         return Gradients(dW, db)
 
-    def train_step(self, X, Y, workspace, *, l2: float = 0.0, keep_prob=None, rng=None, Y_is_one=None):
+    def train_step(self, X, Y, workspace, *, l2: float = 0.0, keep_prob=None, rng=None, Y_is_one=None,
+                   m_train: int | None = None):
         """Forward, cost and backward for one batch in `workspace`'s arrays: (J, A^[L], Gradients).
 
         The training loop's fast path: the same numbers as cost(forward(X)) and backward(...), bit
@@ -266,8 +272,13 @@ class Network:
 
         Matrix products are np.dot into preallocated arrays: the same BLAS products as `@` (bit for
         bit, which the tests check), with less call overhead for tiny matrices.
+
+        m_train: the training set's size m when X is a mini-batch of m_b < m samples. The batch's objective
+        is then (1/m_b) sum_batch L + (l2 / 2m) sum_l ||W^[l]||^2, whose gradient (1/m_b) sum dL + (l2/m) W
+        estimates the gradient of the whole cost J without bias: l2 means the same for every batch size.
         """
         m = X.shape[1]
+        m_l2 = m if m_train is None else m_train
         As, dZs, T, U = workspace.buffers(m)
         seen, masks = [], None                       # A^[l-1] as layer l saw it; dropout masks
         A = X
@@ -286,7 +297,7 @@ class Network:
         else:
             J = COSTS_IN_PLACE[self.loss.name](AL, Y, T, U)
         if l2:
-            J = J + self.l2_cost(l2, m)
+            J = J + self.l2_cost(l2, m_l2)
         J = float(J)
         dZ = DELTAS_IN_PLACE[self.loss.name](AL, Y, dZs[-1])
         if self.g[-1].name != self.loss.canonical:
@@ -312,14 +323,19 @@ class Network:
             workspace.grad *= 1 / m
         if l2:
             for dW_l, W in zip(dW, self.W):
-                dW_l += (l2 / m) * W
+                dW_l += (l2 / m_l2) * W
         return J, AL, Gradients(dW, db, workspace.grad)
 
     def predict_proba(self, X):
-        """A^[L] for X (n^[0], m) without keeping caches."""
+        """A^[L] for X (n^[0], m) without keeping caches.
+
+        Products beyond the dtype's range saturate to +-inf without NumPy's RuntimeWarning: a bounded g
+        maps them to its limits, and callers report an output that is still not finite in their own words.
+        """
         A = np.asarray(X, dtype=self.dtype)
-        for W, b, g in zip(self.W, self.b, self.g):
-            A = g(W @ A + b)
+        with np.errstate(over="ignore", invalid="ignore"):
+            for W, b, g in zip(self.W, self.b, self.g):
+                A = g(W @ A + b)
         return A
 
     def predict(self, X):

@@ -130,11 +130,13 @@ def can_draw_model(network) -> bool:
     return network.layers[0] == 2 or (network.layers[0] == 1 and network.layers[-1] == 1)
 
 
-def training_figure(path, costs, *, dev=None, network=None, X=None, y=None, classes=None, standardizer=None,
-                    title: str | None = None) -> None:
-    """The cost curve (train, and dev at the logged epochs) and, for n^[0] = 2, the decision boundary.
+def training_figure(path, costs, *, dev=None, best_epoch=None, network=None, X=None, y=None, classes=None,
+                    standardizer=None, title: str | None = None) -> None:
+    """The cost curve (train, and dev) and, for n^[0] = 2, the decision boundary.
 
-    costs: one per epoch; dev: (epochs, dev costs) or None; X (n^[0], m) in the data's own units with
+    costs: one per epoch; dev: (epochs, dev costs) or None (epoch e's dev cost is of the parameters after
+    e epochs, so it may run one epoch past the train curve); best_epoch: the epoch early stopping kept,
+    marked on the curve; X (n^[0], m) in the data's own units with
     y its class codes (1, m) (classes: their labels) or targets; the model panel is drawn when
     `network` is given and `can_draw_model(network)`. Pixel size: 600 x 450 per panel.
     """
@@ -145,7 +147,12 @@ def training_figure(path, costs, *, dev=None, network=None, X=None, y=None, clas
     epochs = np.arange(len(costs))
     ax.plot(epochs, costs, label="train", color="C0")
     if dev is not None and len(dev[0]):
-        ax.plot(dev[0], dev[1], "o-", label="dev", color="C1", markersize=3)
+        ax.plot(dev[0], dev[1], "o-" if len(dev[0]) <= 50 else "-", label="dev", color="C1", markersize=3)
+        if best_epoch is not None and best_epoch in dev[0]:
+            best_cost = dev[1][list(dev[0]).index(best_epoch)]
+            ax.axvline(best_epoch, color="C2", linestyle="--", linewidth=1)
+            ax.plot([best_epoch], [best_cost], "*", color="C2", markersize=12,
+                    label=f"best (epoch {best_epoch}, kept)")
     if costs and min(costs) > 0 and max(costs) / min(costs) > 100:
         ax.set_yscale("log")
     _cost_axes(ax)

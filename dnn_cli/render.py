@@ -43,9 +43,10 @@ def history_table(history, *, show_lr: bool = False) -> Table:
 
 
 _FINAL_NAMES = {
-    "cost": "train cost", "train_accuracy": "train accuracy", "train_rmse": "train RMSE", "train_m": "train samples",
+    "cost": "train cost (final model)", "train_accuracy": "train accuracy", "train_rmse": "train RMSE",
+    "train_m": "train samples",
     "dev_cost": "dev cost", "dev_accuracy": "dev accuracy", "dev_rmse": "dev RMSE", "dev_m": "dev samples",
-    "best_epoch": "best epoch (restored)", "cost_with_l2": "train cost + L2 term",
+    "best_epoch": "best epoch (restored)", "cost_with_l2": "train cost + L2 term (final model)",
 }
 
 
@@ -131,6 +132,16 @@ def sparkline(values, width: int = 40) -> str:
     lo, hi = min(values), max(values)
     span = hi - lo or 1.0
     return "".join(SPARK[min(len(SPARK) - 1, int((v - lo) / span * len(SPARK)))] for v in values)
+
+
+def cost_line(costs) -> str:
+    """The cost of every epoch as a sparkline with its first and last value, and a line saying what they are.
+
+    Epoch e's cost is measured on its forward pass, before its update, so the last value is not the
+    final model's cost (the final table's "train cost (final model)" is measured after the last update).
+    """
+    return (f"cost  {sparkline(costs)}  {costs[0]:.6f} -> {costs[-1]:.6f}\n"
+            f"      epochs 0 -> {len(costs) - 1}, each cost measured before the epoch's update")
 
 
 def evaluation_tables(doc: dict) -> list:
@@ -303,6 +314,9 @@ def gradcheck_table(result) -> Table:
     kinks = {k.l: k for k in result.kinks}
     columns = [("tensor", "left"), ("shape", "right"), ("||analytic||", "right"),
                ("||a - n|| / (||a|| + ||n||)", "right"), ("status", "left")]
+    sampled = any(t.sampled for t in result.tensors)
+    if sampled:
+        columns.insert(2, ("entries checked", "right"))
     if kinks:
         columns.append(("Z^[l] within epsilon of a kink", "right"))
     table = _table(f"gradcheck: float64 backprop vs centred differences, epsilon = {result.epsilon:g}, "
@@ -311,6 +325,8 @@ def gradcheck_table(result) -> Table:
     for t in result.tensors:
         cells = [t.name, _shape(t.shape), f"{t.analytic_norm:.3e}", f"{t.relative_difference:.2e}",
                  t.status.upper() if t.status == "fail" else t.status]
+        if sampled:
+            cells.insert(2, f"{t.checked:,} of {t.size:,}" if t.sampled else f"all {t.size:,}")
         if kinks:
             k = kinks.get(t.l)
             cells.append(f"{k.near} of {k.total} ({k.activation})" if k and t.kind == "W" else "")

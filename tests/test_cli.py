@@ -39,7 +39,7 @@ def test_metrics_and_model_files(cli, tmp_path):
     result = cli("train", CONFIGS / "deep.yaml", "--epochs", "50", "--save", model, "--metrics-out", metrics)
     assert result.exit_code == 0, result.output
     doc = json.loads(metrics.read_text())
-    assert set(doc) == {"config", "history", "final", "seconds"}
+    assert set(doc) == {"config", "history", "final", "seconds", "warnings", "curve"}
     assert doc["config"]["model"]["layers"] == [3, 5, 5, 3, 1]
     assert doc["history"][0]["epoch"] == 0 and 0 <= doc["history"][0]["train_accuracy"] <= 1
     assert {"cost", "train_accuracy", "dev_cost", "dev_accuracy"} <= set(doc["final"])

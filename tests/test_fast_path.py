@@ -111,8 +111,11 @@ def reference_loop(net, X, Y, *, epochs, learning_rate, batch_size, l2, keep, op
         total = []
         for idx in batches(X.shape[1], batch_size, state.rng):
             AL, caches = net.forward(X[:, idx], keep_prob=keep, rng=state.rng)
-            total.append((net.cost(AL, Y[:, idx], l2=l2), Y[:, idx].shape[1]))
-            state.optimizer.step(net.theta, net.backward(Y[:, idx], caches, l2=l2).vector(), learning_rate)
+            # L2 as the course writes J: (l2 / 2m) ||W||^2 with m the training set's size, in every batch.
+            m_train = X.shape[1]
+            total.append((net.cost(AL, Y[:, idx], l2=l2, m_train=m_train), Y[:, idx].shape[1]))
+            grads = net.backward(Y[:, idx], caches, l2=l2, m_train=m_train)
+            state.optimizer.step(net.theta, grads.vector(), learning_rate)
         costs.append(total[0][0] if len(total) == 1 else sum(J * n for J, n in total) / X.shape[1])
     return costs
 

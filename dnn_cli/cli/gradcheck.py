@@ -6,12 +6,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from .. import render
 from ..config import load_config
 from ..errors import TrainingError
 from ..gradcheck import WARN_BELOW, gradcheck_config
-from ._common import Overrides, Seed, boundary, out
+from ._common import Overrides, Seed, boundary, err, out
 
 NAME = "gradcheck"
 
@@ -23,10 +24,18 @@ def command(
     epsilon: Annotated[float, typer.Option("--epsilon", help="The finite-difference step.")] = 1e-7,
     seed: Seed = None,
     set_: Overrides = [],
+    all_: Annotated[bool, typer.Option(
+        "--all", help="Check every entry of every tensor, however long it takes (by default a large network is "
+                      "checked on a random sample of entries per tensor).")] = False,
 ) -> None:
     """Compare dW^[l], db^[l] from backprop with centred finite differences in float64; exit 1 on failure."""
     cfg = load_config(config, set_, seed=seed)
-    result = gradcheck_config(cfg, m=m, epsilon=epsilon, source=str(config))
+    console = err()
+    with Progress(TextColumn("gradcheck"), BarColumn(), MofNCompleteColumn(), TextColumn("entries"),
+                  TimeRemainingColumn(), console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task("gradcheck", total=None)
+        result = gradcheck_config(cfg, m=m, epsilon=epsilon, source=str(config), every_entry=all_,
+                                  progress=lambda done, total: bar.update(task, completed=done, total=total))
     console = out()
     console.print(render.gradcheck_table(result))
     for note in result.notes:

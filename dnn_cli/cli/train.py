@@ -26,7 +26,7 @@ from ..files import (
     write_metrics,
 )
 from ..pipeline import fit, prepare
-from ..training import final_metrics
+from ..training import cost_curve, final_metrics
 from ._common import Epochs, Overrides, Seed, boundary, err, out
 from ._plots import check_plot_option, data_for_plot
 
@@ -83,16 +83,19 @@ def command(
             typer.echo(f"dnn: kept the checkpoint of epoch {run.saved_epoch} in {save}; the parameters after it "
                        "are not saved", err=True)
         elif save is not None:
-            typer.echo(f"dnn: nothing saved to {save}: the parameters are not finite", err=True)
+            typer.echo(f"dnn: nothing saved to {save}: the run diverged", err=True)
         raise
     except KeyboardInterrupt:
         _interrupted(run, console, metrics_out, plot, quiet)
         raise typer.Exit(130) from None
+    for warning in result.warnings:
+        typer.echo(f"dnn: warning: {warning}", err=True)
     config_dict = cfg.to_dict()
     if save is not None:
         run.save(with_state=True)
     if metrics_out is not None:
-        write_metrics(metrics_out, metrics_document(config_dict, result.history, result.final, result.seconds))
+        write_metrics(metrics_out, metrics_document(config_dict, result.history, result.final, result.seconds,
+                                                    warnings=result.warnings, curve=cost_curve(result.state)))
     if plot is not None:
         _plot(plot, prepared)
     if quiet:
@@ -208,7 +211,8 @@ def _interrupted(run: _Run, console, metrics_out, plot, quiet) -> None:
     train, dev = prepared.train, prepared.dev
     final = final_metrics(prepared.network, train.X, train.y, dev.X if dev else None, dev.y if dev else None)
     if metrics_out is not None:
-        write_metrics(metrics_out, metrics_document(cfg.to_dict(), state.history, final, 0.0))
+        write_metrics(metrics_out, metrics_document(cfg.to_dict(), state.history, final, 0.0,
+                                                    curve=cost_curve(state)))
     if plot is not None:
         _plot(plot, prepared)
     if not quiet and state.costs:
@@ -220,8 +224,7 @@ def _summary(console, cfg, history, final, state, seconds) -> None:
         console.print(render.history_table(history, show_lr=cfg.train.lr_decay != "none"))
     console.print(render.final_table(final, seconds, state.epoch))
     if state.costs:
-        costs = state.costs
-        console.print(f"cost  {render.sparkline(costs)}  {costs[0]:.6f} -> {costs[-1]:.6f}")
+        console.print(render.cost_line(state.costs))
 
 
 def _plot(path, prepared) -> None:
@@ -229,10 +232,11 @@ def _plot(path, prepared) -> None:
     from .. import plotting
 
     state = prepared.state
-    dev_points = [(h.epoch, h.dev_cost) for h in state.history if h.dev_cost is not None]
+    dev_points = [(e, c) for e, c in enumerate(state.dev_costs) if c is not None]
     dev_curve = tuple(zip(*dev_points)) if dev_points else None
     X, y = data_for_plot(prepared)
-    plotting.training_figure(path, state.costs, dev=dev_curve, network=prepared.network, X=X, y=y,
+    plotting.training_figure(path, state.costs, dev=dev_curve, best_epoch=state.best_epoch,
+                             network=prepared.network, X=X, y=y,
                              classes=prepared.train.classes, standardizer=prepared.standardizer,
                              title=f"layers {prepared.network.layers}, {' / '.join(prepared.network.activations)}")
 
