@@ -57,6 +57,27 @@ def shorten(text, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def shown(value, limit: int = 60) -> str:
+    """A user's value as a message shows it: YAML's words for null and booleans, a short excerpt at most.
+
+    Every message that quotes a value from a config or --set goes through here (or `shorten`), so a
+    10 MB string or a list of a million items never floods the terminal.
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        text = repr(list(value)) if len(value) <= limit else ""
+        return text if text and len(text) <= limit else f"a list of {len(value)}"
+    try:
+        return shorten(repr(value), limit)
+    except ValueError:  # an integer too long for repr
+        return "a huge number"
+
+
 def lookup(registry: dict, name, what: str):
     """registry[name], or a ConfigError naming `what`, the valid choices and the closest one."""
     try:
