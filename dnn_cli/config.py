@@ -60,8 +60,12 @@ def _override(raw: dict, path: tuple, value, origin: dict, label: str) -> None:
     `origin` records, for every key path set, the override that set it (messages name it).
     """
     node = raw
-    for part in path[:-1]:
-        node[part] = dict(node[part]) if isinstance(node.get(part), dict) else {}
+    for depth, part in enumerate(path[:-1], start=1):
+        if isinstance(node.get(part), dict):
+            node[part] = dict(node[part])
+        else:  # the override makes this mapping: whatever is wrong inside it is the override's doing
+            node[part] = {}
+            origin[path[:depth]] = (len(origin), label)
         node = node[part]
     key = path[-1]
     if path in SECTIONS and isinstance(value, dict) and isinstance(node.get(key), dict):

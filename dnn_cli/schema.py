@@ -43,6 +43,9 @@ class DataConfig(_Strict):
     @field_validator("source")
     @classmethod
     def _source(cls, value):
+        if len(value) > 4096:  # no dataset has such a name, and no OS takes such a path (PATH_MAX)
+            raise ValueError(f"expected a dataset name or a file path of at most 4,096 characters, got "
+                             f"{len(value):,} characters ({shorten(repr(value))})")
         if "\0" in value:
             raise ValueError(f"expected a dataset name or a file path, got a text with a NUL byte: "
                              f"{shorten(repr(value))}")
