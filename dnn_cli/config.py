@@ -106,6 +106,7 @@ def load_config(path, overrides=(), **flags) -> Config:
     return config_from_dict(raw, source=source, lines=lines, base=path.parent, overrides=overrides, **flags)
 
 
+MAX_MESSAGES = 30
 FLAG_KEYS = {"epochs": ("train", "epochs"), "learning_rate": ("train", "learning_rate"), "seed": ("seed",)}
 
 
@@ -141,7 +142,11 @@ def config_from_dict(raw: dict, *, source="<config>", lines=None, base=None, ove
     if problems:
         located = [(*where(loc), f"{dotted(loc)}: {message}") for loc, message in problems]
         located.sort(key=lambda item: item[0])
-        raise ConfigError("\n".join(dict.fromkeys(prefix + text for _, prefix, text in located)))
+        messages = list(dict.fromkeys(prefix + text for _, prefix, text in located))
+        if len(messages) > MAX_MESSAGES:  # a list of 100,000 bad sizes is one mistake, not a screenful per size
+            hidden = len(messages) - MAX_MESSAGES
+            messages[MAX_MESSAGES:] = [f"{source}: and {hidden:,} more problems (fix these first)"]
+        raise ConfigError("\n".join(messages))
     if config.data.is_file() and base is not None and not Path(config.data.source).is_absolute():
         config.data.source = str((Path(base) / config.data.source).resolve())
     return config

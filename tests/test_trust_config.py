@@ -118,7 +118,7 @@ def test_no_pydantic_wording_at_any_key(key):
                 assert not any(words in line.lower() for words in PYDANTIC_WORDING), (value, line)
                 assert line.startswith("<config>: ") and len(line) < 400, line
                 assert any(words in line for words in ("expected", "required key is missing", "unknown key",
-                                                             "is not used", "needs a dev split")), line
+                                                             "is not used", "needs a dev split", "more problems")), line
 
 
 @pytest.mark.parametrize("text", ["seed=[1]", "data.source={a: 1}", "data.label=3", "train.epochs=.inf",
@@ -349,3 +349,11 @@ def test_the_reference_lists_every_key_with_a_description_in_the_schemas_order()
             line = lines[keys.index(name)]
             assert "# " in line and field.description in line.partition("# ")[2], line
     assert "required (an example)" in lines[keys.index("layers")]
+
+
+def test_a_list_of_many_bad_sizes_gives_a_bounded_report():
+    lines = errors_of({"model": {"layers": [0] * 100_000, "activations": ["tanh"]}})
+    assert len(lines) == 31 and lines[0] == "<config>: model.layers[0]: expected a positive integer, got 0"
+    assert lines[-1] == "<config>: and 99,971 more problems (fix these first)"
+    line, = errors_of({"model": {"layers": [1] * 100_000, "activations": ["tanh"]}})
+    assert line.startswith("<config>: model.activations: expected 99999 (one per layer") and len(line) < 300

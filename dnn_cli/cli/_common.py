@@ -16,7 +16,8 @@ from ..files import check_metrics_path
 DemoConfig = Annotated[Optional[Path], typer.Argument(help="The YAML config (default: a built-in demo).")]
 ModelFile = Annotated[Path, typer.Argument(help="The model .npz written by `dnn train --save`.")]
 Epochs = Annotated[Optional[int], typer.Option("--epochs", help="Override train.epochs.")]
-Seed = Annotated[Optional[int], typer.Option("--seed", help="Override seed.")]
+Seed = Annotated[Optional[int], typer.Option(
+    "--seed", help="Override seed (an integer from 0 to 2**64 - 1; one seed fixes data, init and batch order).")]
 Overrides = Annotated[list[str], typer.Option(
     "--set", metavar="KEY=VALUE", help="Override a key: dotted.key=value (repeatable).")]
 ComparisonMetrics = Annotated[Optional[Path], typer.Option(
