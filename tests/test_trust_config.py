@@ -7,6 +7,8 @@ import os
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dnn_cli.config import MAX_SEED, config_from_dict, load_config, reference_yaml
 from dnn_cli.errors import ConfigError
@@ -121,6 +123,25 @@ def test_no_pydantic_wording_at_any_key(key):
                                                              "is not used", "needs a dev split", "more problems")), line
 
 
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-(10**30), 10**30), st.floats(), st.text(max_size=80))
+values = st.recursive(scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=10), inner, max_size=3)), max_leaves=8)
+
+
+@pytest.mark.slow
+@settings(max_examples=150, deadline=None)
+@given(key=st.sampled_from(SCHEMA_KEYS[:-2]), value=values)
+def test_any_set_value_at_any_key_is_taken_or_refused_in_the_house_form(key, value):
+    dumped = yaml.safe_dump(value, default_flow_style=True, width=10**6)
+    text = ".".join(key) + "=" + dumped.strip().removesuffix("...").strip()
+    try:
+        config_from_dict(BASE, overrides=[text])
+    except ConfigError as e:
+        for line in str(e).splitlines():
+            assert not any(words in line.lower() for words in PYDANTIC_WORDING), line
+            assert line.startswith("--set ") and len(line) < 500, line
+
+
 @pytest.mark.parametrize("text", ["seed=[1]", "data.source={a: 1}", "data.label=3", "train.epochs=.inf",
                                   "model.activations={hidden: 3, output: sigmoid}", "train.learning_rate=null",
                                   "train.dtype=[float32]", "data.standardize=yes please"])
@@ -231,6 +252,12 @@ def test_a_set_value_that_refers_to_itself_is_refused(cli):
 def test_a_huge_value_is_never_echoed_whole(key, value):
     for line in errors_of(with_value(key, value)):
         assert len(line) < 500, line[:1000]
+
+
+def test_a_set_text_with_a_newline_is_quoted_on_one_line(cli):
+    result = cli("train", FLOWER, "--set", "seed=-1\n")
+    assert_input_error(result, "--set seed=-1\\n: seed: expected an integer >= 0, got -1")
+    assert len(result.stderr.splitlines()) == 1
 
 
 def test_a_huge_set_text_is_never_echoed_whole(cli):
