@@ -33,16 +33,11 @@ __all__ = ["FILE_SUFFIXES", "MAX_SEED", "ActivationsSpec", "Config", "DataConfig
            "reference_yaml"]
 
 
-def _label(text: str) -> str:
-    """An override as messages quote it: on one line, an excerpt at most."""
-    return shorten(text.replace("\r", "\\r").replace("\n", "\\n"), 200)
-
-
 def parse_override(text: str) -> tuple[tuple, Any]:
     """'model.init=he' -> (('model', 'init'), 'he'); the value is read as YAML, by the guarded loader."""
     key, sep, value = text.partition("=")
     path = tuple(key.strip().split("."))
-    label = f"--set '{_label(text)}'"
+    label = f"--set '{shorten(text, 200)}'"
     if not sep or not key.strip() or any(not p for p in path):
         raise ConfigError(f"{label}: expected KEY=VALUE with a dotted key, e.g. train.learning_rate=0.1")
     parent = ()
@@ -122,7 +117,7 @@ def config_from_dict(raw: dict, *, source="<config>", lines=None, base=None, ove
     origin = {}
     for text in overrides:
         key_path, value = parse_override(text)
-        _override(raw, key_path, value, origin, f"--set {_label(text)}")
+        _override(raw, key_path, value, origin, f"--set {shorten(text, 200)}")
     for name, value in flags.items():
         if value is not None:
             flag = "lr" if name == "learning_rate" else name

@@ -22,7 +22,8 @@ def dotted(loc) -> str:
     """('model', 'activations', 0) -> 'model.activations[0]'."""
     out = ""
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        part = part if isinstance(part, int) else shorten(part)
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
     return out
 
 

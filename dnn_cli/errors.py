@@ -51,9 +51,13 @@ def suggest(name, choices) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
+# Characters that str.splitlines() breaks on: escaped, so one problem stays one line.
+_LINE_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
 def shorten(text, limit: int = 60) -> str:
-    """`text` cut to `limit` characters with an ellipsis, so a huge value never floods a message."""
-    text = str(text)
+    """`text` on one line, cut to `limit` characters with an ellipsis, so a huge value never floods a message."""
+    text = str(text).translate(_LINE_BREAKS)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -139,7 +139,9 @@ def test_any_set_value_at_any_key_is_taken_or_refused_in_the_house_form(key, val
     except ConfigError as e:
         for line in str(e).splitlines():
             assert not any(words in line.lower() for words in PYDANTIC_WORDING), line
-            assert line.startswith("--set ") and len(line) < 500, line
+            # The one cross-key problem a new model.layers makes in the file's keys: the activations' count.
+            assert line.startswith("--set ") or " model.activations: expected " in line, line
+            assert len(line) < 500, line
 
 
 @pytest.mark.parametrize("text", ["seed=[1]", "data.source={a: 1}", "data.label=3", "train.epochs=.inf",
@@ -258,6 +260,12 @@ def test_a_set_text_with_a_newline_is_quoted_on_one_line(cli):
     result = cli("train", FLOWER, "--set", "seed=-1\n")
     assert_input_error(result, "--set seed=-1\\n: seed: expected an integer >= 0, got -1")
     assert len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("name", ["\x1e", "a\nb", "\u2028", "k" * 1_000_000], ids=["RS", "LF", "LS", "1M"])
+def test_a_strange_or_huge_key_name_stays_one_short_line(name):
+    line, = errors_of(with_value(("train", name), 1))
+    assert line.startswith("<config>: train.") and "unknown key" in line and len(line) < 400, line[:500]
 
 
 def test_a_huge_set_text_is_never_echoed_whole(cli):
