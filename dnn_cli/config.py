@@ -54,6 +54,11 @@ def parse_override(text: str) -> tuple[tuple, Any]:
     return path, parsed
 
 
+def _next(origin: dict) -> int:
+    """The order of the next key an override sets (messages of later overrides come later)."""
+    return 1 + max((order for order, _ in origin.values()), default=-1)
+
+
 def _override(raw: dict, path: tuple, value, origin: dict, label: str) -> None:
     """raw[path] = value; a mapping given to a section merges into it, key by key (recursively).
 
@@ -65,7 +70,7 @@ def _override(raw: dict, path: tuple, value, origin: dict, label: str) -> None:
             node[part] = dict(node[part])
         else:  # the override makes this mapping: whatever is wrong inside it is the override's doing
             node[part] = {}
-            origin[path[:depth]] = (len(origin), label)
+            origin[path[:depth]] = (_next(origin), label)
         node = node[part]
     key = path[-1]
     if path in SECTIONS and isinstance(value, dict) and isinstance(node.get(key), dict):
@@ -76,7 +81,7 @@ def _override(raw: dict, path: tuple, value, origin: dict, label: str) -> None:
     node[key] = value
     for known in [p for p in origin if p[:len(path)] == path]:
         del origin[known]
-    origin[path] = (len(origin), label)
+    origin[path] = (_next(origin), label)
 
 
 def load_config(path, overrides=(), **flags) -> Config:
