@@ -51,10 +51,35 @@ def suggest(name, choices) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
+# Characters that str.splitlines() breaks on: escaped, so one problem stays one line.
+_LINE_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
 def shorten(text, limit: int = 60) -> str:
-    """`text` cut to `limit` characters with an ellipsis, so a huge value never floods a message."""
-    text = str(text)
+    """`text` on one line, cut to `limit` characters with an ellipsis, so a huge value never floods a message."""
+    text = str(text).translate(_LINE_BREAKS)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def shown(value, limit: int = 60) -> str:
+    """A user's value as a message shows it: YAML's words for null and booleans, a short excerpt at most.
+
+    Every message that quotes a value from a config or --set goes through here (or `shorten`), so a
+    10 MB string or a list of a million items never floods the terminal.
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        text = repr(list(value)) if len(value) <= limit else ""
+        return text if text and len(text) <= limit else f"a list of {len(value)}"
+    try:
+        return shorten(repr(value), limit)
+    except ValueError:  # an integer too long for repr
+        return "a huge number"
 
 
 def lookup(registry: dict, name, what: str):

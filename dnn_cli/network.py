@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .activations import get_activation
-from .errors import ConfigError
+from .errors import ConfigError, shorten
 from .initializers import initialize
 from .losses import resolve_loss
 from .parameters import n_parameters, parameter_views
@@ -82,7 +82,8 @@ def check_architecture(layers, activations) -> list[str]:
     L = len(layers) - 1
     if len(activations) != L:
         problems.append(
-            f"activations: expected {L} (one per layer l = 1..{L} of layers {list(layers)}), got {len(activations)}"
+            f"activations: expected {L} (one per layer l = 1..{L} of layers {shorten(list(layers), 80)}), "
+            f"got {len(activations)}"
         )
         return problems
     for l, name in enumerate(activations, start=1):

@@ -10,13 +10,13 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 
 from .cells import parse_float
 from .columns import listed
 from .data import DATASETS, Dataset, Standardizer, load_file, make_dataset, split
+from .data_paths import check_data_path
 from .errors import ConfigError, DataError, shorten
 from .losses import resolve_loss
 from .network import Network
@@ -62,9 +62,7 @@ def load_dataset(config, rng, source: str = "<config>") -> Dataset:
     data = config.data
     task = task_of(config)
     if data.is_file():
-        if not Path(data.source).exists():
-            raise ConfigError(f"{source}: data.source: no such file '{data.source}' (relative paths are relative "
-                              "to the config file)")
+        check_data_path(data.source, source)
         return load_file(data.source, label=data.label, task=task)
     spec = DATASETS.get(data.source)
     if spec is not None:

@@ -129,7 +129,7 @@ def test_non_numeric_csv_cell_names_line_and_column(cli, tmp_path):
 @pytest.mark.parametrize("args, fragment", [
     (["--set", "train.epochs"], "expected KEY=VALUE"),
     (["--set", "train.lr=0.1"], "unknown key 'train.lr'; did you mean 'learning_rate'"),
-    (["--set", "train.epochs=-3"], "--set train.epochs=-3: train.epochs: expected a number >= 1"),
+    (["--set", "train.epochs=-3"], "--set train.epochs=-3: train.epochs: expected an integer >= 1"),
     (["--lr", "-1"], "--lr -1.0: train.learning_rate: expected a number > 0"),
 ], ids=["no-equals", "unknown-key", "bad-value", "bad-flag"])
 def test_bad_overrides(cli, args, fragment):

@@ -19,7 +19,8 @@ ByPosition = Annotated[bool, typer.Option(
     "--by-position", help="Take a CSV's columns in file order (the label by name, else the last) instead of matching "
                           "the model's feature names.")]
 Epochs = Annotated[Optional[int], typer.Option("--epochs", help="Override train.epochs.")]
-Seed = Annotated[Optional[int], typer.Option("--seed", help="Override seed.")]
+Seed = Annotated[Optional[int], typer.Option(
+    "--seed", help="Override seed (an integer from 0 to 2**64 - 1; one seed fixes data, init and batch order).")]
 Overrides = Annotated[list[str], typer.Option(
     "--set", metavar="KEY=VALUE", help="Override a key: dotted.key=value (repeatable).")]
 ComparisonMetrics = Annotated[Optional[Path], typer.Option(
