@@ -33,11 +33,14 @@ def assert_one_house_line(result, expected: str) -> None:
     (("train",), "train: missing the argument CONFIG (see dnn train --help)"),
     (("predict", "model.npz"), "predict: missing the argument DATA (see dnn predict --help)"),
     (("train", FLOWER, "extra"), "train: got unexpected extra argument(s) (extra) (see dnn train --help)"),
-    (("trian",), "no such command 'trian'. Did you mean 'train'? (see dnn --help)"),
+    (("trian",), "no such command 'trian'; did you mean 'train'? (see dnn --help)"),
+    (("train", FLOWER, "--qiet"), "train: no such option: --qiet; did you mean one of --quiet, --set? "
+                                  "(see dnn train --help)"),
+    (("train", FLOWER, "--quit"), "train: no such option: --quit; did you mean --quiet? (see dnn train --help)"),
     (("--bogus",), "no such option: --bogus (see dnn --help)"),
     (("compare-init", "--repeats"), "option '--repeats' requires an argument"),
 ], ids=["bad-float", "bad-int", "bad-int-shapes", "unknown-option", "missing-config", "missing-data", "extra-argument",
-        "unknown-command", "unknown-root-option", "option-without-value"])
+        "unknown-command", "option-typos", "option-typo", "unknown-root-option", "option-without-value"])
 def test_usage_errors_are_one_house_line_with_exit_2(cli, args, expected):
     assert_one_house_line(cli(*args), expected)
 

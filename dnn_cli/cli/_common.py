@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -94,6 +95,8 @@ def usage_message(error: ClickException) -> str:
     param = getattr(error, "param", None)
     message = " ".join(error.format_message().split()).rstrip(".")
     message = message[:1].lower() + message[1:]  # "No such option: --foo" -> "no such option: --foo"
+    message = re.sub(r"\.? (?:Did you mean (.+?)\??|\(Possible options: (.+)\))$",
+                     lambda m: f"; did you mean {m[1] or ('one of ' if ', ' in m[2] else '') + m[2]}?", message)
     cause = error.__cause__
     if param is not None and type(error).__name__ == "MissingParameter":
         what = getattr(error, "param_type", None) or param.param_type_name
@@ -136,7 +139,7 @@ class DnnGroup(TyperGroup):
 
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            super().invoke(ctx)  # a command's return value is never an exit code: only typer.Exit is
         except BrokenPipeError:
             silence_stdout()
             raise typer.Exit(BROKEN_PIPE) from None
