@@ -123,7 +123,8 @@ def render(sample: Sample, workdir: Path) -> str:
 
 def reference_yaml() -> str | None:
     """The config reference from the schema, when dnn_cli.config provides it."""
-    sys.path.insert(0, str(ROOT))
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
     from dnn_cli import config
 
     function = getattr(config, "reference_yaml", None)
