@@ -58,10 +58,6 @@ class Sample:
     commands: list[str]  # the `$ ` lines as written (without "$ ")
     span: tuple[int, int]  # where the block's body sits in the README text
 
-    @property
-    def interrupted(self) -> bool:
-        return CTRL_C.search(self.options) is not None
-
 
 def samples(text: str) -> list[Sample]:
     """The README's sample blocks, in order."""
