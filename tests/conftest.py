@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,11 @@ from dnn_cli.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
+
+# Optional packages: a test that needs one skips with this reason when it is missing (the README's test command
+# runs in a bare venv without them; CI installs them and runs everything).
+needs_matplotlib = pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None,
+                                      reason="needs matplotlib: pip install -e '.[plot]'")
 
 
 @pytest.fixture

@@ -86,6 +86,7 @@ def test_random_inits_keep_every_unit_distinct_at_every_epoch(init):
         assert set(per_epoch) == {n}
 
 
+@pytest.mark.slow
 def test_compare_init_demo_shows_symmetry_saturation_and_learning():
     comparison = compare_init(config_from_dict(INIT_DEMO))
     by = {s.scheme.label: s for s in comparison.schemes}
@@ -208,6 +209,7 @@ def test_collapse_refuses_a_nonlinear_hidden_layer():
         collapse_linear(network)
 
 
+@pytest.mark.slow
 def test_activations_demo_linear_layers_buy_nothing_over_no_hidden_layer():
     comparison = compare_activations(config_from_dict(ACTIVATIONS_DEMO), ["linear", "tanh"])
     linear, tanh = comparison.runs

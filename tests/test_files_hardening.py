@@ -44,6 +44,7 @@ def _versions_saved(path):
     return version
 
 
+@pytest.mark.slow
 def test_sigkill_during_saves_leaves_a_complete_file(tmp_path):
     path = tmp_path / "model.npz"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}

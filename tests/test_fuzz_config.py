@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -46,6 +47,7 @@ def check(cli, path):
         assert lines and all(line.startswith("dnn: error: ") for line in lines)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(key=st.sampled_from(KEYS), value=values)
 def test_any_value_at_any_key(cli, tmp_path, key, value):
@@ -57,12 +59,14 @@ def test_any_value_at_any_key(cli, tmp_path, key, value):
     check(cli, write(tmp_path / "c.yaml", yaml.safe_dump(doc, allow_unicode=True)))
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(doc=values)
 def test_any_document(cli, tmp_path, doc):
     check(cli, write(tmp_path / "c.yaml", yaml.safe_dump(doc, allow_unicode=True)))
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(text=st.text(max_size=400))
 def test_any_text(cli, tmp_path, text):
@@ -77,6 +81,7 @@ def test_alias_bomb_is_refused_quickly(cli, tmp_path):
     assert result.exit_code == 2 and "through YAML aliases" in result.stderr
 
 
+@pytest.mark.slow
 def test_recursive_alias_and_deep_nesting_are_refused(cli, tmp_path):
     assert "refers to itself" in cli("train", write(tmp_path / "r.yaml", "a: &a [*a]\n")).stderr
     deep = "model: " + "[" * 5000 + "]" * 5000 + "\n"

@@ -5,9 +5,9 @@ Every run is under warnings-as-errors, so an overflow or a parse warning fails t
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
-import time
 import warnings
 
 import numpy as np
@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from dnn_cli.data import read_csv
+from dnn_cli.data import MAX_SUGGESTIONS, read_csv
+from dnn_cli.errors import DataError
 
 from .conftest import assert_input_error, write
 
@@ -118,6 +119,7 @@ def numeric_csv_bytes(draw):
     return ("x1,x2,label\n" + "".join(",".join(row) + "\n" for row in rows)).encode()
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(data=csv_bytes() | numeric_csv_bytes())
 def test_any_csv_through_train_predict_evaluate(cli, models, tmp_path, data):
@@ -167,29 +169,45 @@ def test_unseen_label_at_evaluate_time_exits_2(cli, models, tmp_path):
     assert cli("predict", models[0], path).exit_code == 0
 
 
+@pytest.fixture
+def suggestion_sizes(monkeypatch):
+    """The number of choices every did-you-mean compares against: difflib is slow per choice, so it stays bounded."""
+    sizes = []
+    original = difflib.get_close_matches
+
+    def spy(word, possibilities, *args, **kwargs):
+        possibilities = list(possibilities)
+        sizes.append(len(possibilities))
+        return original(word, possibilities, *args, **kwargs)
+
+    monkeypatch.setattr(difflib, "get_close_matches", spy)
+    return sizes
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["train", "predict", "evaluate"])
-def test_a_header_of_a_million_columns_is_refused_quickly(cli, models, tmp_path, command):
+def test_a_header_of_a_million_columns_is_refused_quickly(cli, models, tmp_path, command, suggestion_sizes):
     n = 10**6
     path = write(tmp_path / "wide.csv", ",".join(f"c{i}" for i in range(n)) + "\n" + ",".join(["1"] * n) + "\n")
-    start = time.perf_counter()
     if command == "train":
         result = cli("train", _config(tmp_path, path, extra="  label: nope\n"), "-q")
         assert_input_error(result, str(path), "no label column 'nope'", ", ... and 999962 more")
+        assert len(result.stderr) < 1000
         result = cli("train", _config(tmp_path, path), "-q")
         assert_input_error(result, str(path), "has 999999 features")
     else:
-        assert_input_error(cli(command, models[0], path), str(path), "expected 2 feature columns", "got 1000000")
-    assert time.perf_counter() - start < 10
-    assert len(result.stderr) < 1000 if command == "train" else True
+        result = cli(command, models[0], path)
+        assert_input_error(result, str(path), "expected 2 feature columns", "got 1000000")
+    assert len(result.stderr) < 1000
+    assert all(size <= MAX_SUGGESTIONS for size in suggestion_sizes), max(suggestion_sizes)
 
 
-def test_csv_reader_duplicate_check_is_linear(tmp_path):
+def test_csv_reader_duplicate_check_names_each_duplicate_once(tmp_path):
     n = 200_000
     path = write(tmp_path / "dups.csv", ",".join(f"c{i % (n - 1)}" for i in range(n)) + "\n")
-    start = time.perf_counter()
-    with pytest.raises(Exception, match="more than once"):
+    with pytest.raises(DataError, match="more than once") as caught:
         read_csv(path)
-    assert time.perf_counter() - start < 5
+    assert "got 'c0' more than once" in str(caught.value) and len(str(caught.value)) < 400
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,6 +236,7 @@ def npz_files(draw):
     return arrays
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(arrays=npz_files())
 def test_any_npz_through_train_predict_evaluate(cli, models, tmp_path, arrays):

@@ -71,6 +71,7 @@ def check(cli, path, data):
     return loaded
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(cut=st.integers(0, 10**9))
 def test_a_truncated_model_file_is_refused(cli, model, tmp_path, cut):
@@ -80,6 +81,7 @@ def test_a_truncated_model_file_is_refused(cli, model, tmp_path, cut):
     assert check(cli, path, data) is None
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(flips=st.lists(st.tuples(st.integers(0, 10**9), st.integers(1, 255)), min_size=1, max_size=8))
 def test_flipped_bytes_load_or_are_refused(cli, model, tmp_path, flips):
@@ -100,6 +102,7 @@ NAMES = ["W1", "b1", "W2", "b2", "config", "format_version", "classes", "feature
          "rng_state", "early_stopping", "optimizer_t", "optimizer_vW1", "optimizer_sb2", "x_mean", "x_std", "extra"]
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(changes=st.dictionaries(st.sampled_from(NAMES), st.none() | ANY_ARRAY, min_size=1, max_size=3))
 def test_arrays_replaced_removed_or_added(cli, model, tmp_path, changes):
@@ -124,6 +127,7 @@ SECTIONS = st.sampled_from(["seed", "data", "model", "train", "model.layers", "m
                             "train.optimizer", "train.dtype", "train.epochs", "data.source", "data.label"])
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(where=SECTIONS, value=JSON)
 def test_any_json_in_the_config(cli, model, tmp_path, where, value):

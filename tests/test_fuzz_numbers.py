@@ -18,7 +18,7 @@ from dnn_cli.files import load_model, save_model
 from dnn_cli.losses import LOSSES
 from dnn_cli.network import Network
 
-from .conftest import write
+from .conftest import needs_matplotlib, write
 
 EXAMPLES = int(os.environ.get("DNN_FUZZ_EXAMPLES", "0"))
 SETTINGS = settings(max_examples=EXAMPLES or 150, derandomize=not EXAMPLES, deadline=None, database=None)
@@ -28,6 +28,7 @@ EXTREME = st.one_of(st.floats(-1e308, 1e308), st.sampled_from([-1e308, 1e308, -8
 Z_ARRAYS = hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=6), elements=EXTREME)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(name=st.sampled_from(sorted(ACTIVATIONS)), Z=Z_ARRAYS, float32=st.booleans())
 def test_every_activation_and_derivative_is_finite_for_extreme_z(name, Z, float32):
@@ -104,21 +105,21 @@ train:
 """
 
 
-def test_a_diverging_run_exits_1_with_the_hint_and_keeps_the_previous_file(cli, tmp_path):
+@pytest.mark.parametrize("output", [None, "--metrics-out", pytest.param("--plot", marks=needs_matplotlib)])
+def test_a_diverging_run_exits_1_with_the_hint_and_keeps_the_previous_file(cli, tmp_path, output):
     config = write(tmp_path / "div.yaml", DIVERGING)
     model = tmp_path / "model.npz"
     assert cli("train", config, "--lr", "0.01", "--epochs", "3", "-q", "--save", model).exit_code == 0
     before = model.read_bytes()
-    for options in ((), ("--metrics-out", tmp_path / "m.json"), ("--plot", tmp_path / "p.png")):
-        result = cli("train", config, "-q", "--save", model, *options)
-        assert result.exit_code == 1, result.output
-        assert "Traceback" not in result.output
-        # The parameters overflow (their norm passes sqrt(max float)) an epoch before the cost becomes inf.
-        assert "dnn: error: the parameters grew past" in result.stderr
-        assert "the run diverged; lower train.learning_rate" in result.stderr
-        assert f"nothing saved to {model}" in result.stderr
-        assert model.read_bytes() == before
-    assert not (tmp_path / "m.json").exists() and not (tmp_path / "p.png").exists()
+    options = {None: (), "--metrics-out": (output, tmp_path / "m.json"), "--plot": (output, tmp_path / "p.png")}
+    result = cli("train", config, "-q", "--save", model, *options[output])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    # The parameters overflow (their norm passes sqrt(max float)) an epoch before the cost becomes inf.
+    assert "dnn: error: the parameters grew past" in result.stderr
+    assert "the run diverged; lower train.learning_rate" in result.stderr
+    assert f"nothing saved to {model}" in result.stderr
+    assert model.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["div.yaml", "model.npz"]
 
 

@@ -129,6 +129,7 @@ def test_gradcheck_config_states_what_it_changed(tmp_path):
         assert fragment in text
 
 
+@pytest.mark.slow
 def test_gradcheck_config_leaves_out_samples_on_a_relu_kink():
     # The spiral arms start at the origin: X = 0 with b^[1] = 0 puts every Z^[1] exactly on the kink.
     result = gradcheck_config(load_config(CONFIGS / "spiral.yaml"), m=240)

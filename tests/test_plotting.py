@@ -137,6 +137,7 @@ def test_plot_needs_a_picture_suffix(cli, tmp_path):
                        "expected a file name ending in .png")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command, runs", [("compare-init", 5), ("compare-activations", 5)],
                          ids=["compare-init", "compare-activations"])
 def test_compare_commands_plot_one_panel_per_run(cli, tmp_path, command, runs):

@@ -27,6 +27,7 @@ RUNS = {
                                 "model.keep_prob=0.9"],
     "early-stopping-dev": ["data.dev_fraction=0.2", "train.early_stopping={patience: 10000}"],
 }
+SLOW_RUNS = {"mini-batch-32", "adam-mini-batch-dropout"}  # many small steps: CI runs them, the default run skips them
 
 
 def _config(sets, epochs):
@@ -38,7 +39,8 @@ def _save(path, cfg, prepared):
                standardizer=prepared.standardizer, features=prepared.train.feature_names, state=prepared.state)
 
 
-@pytest.mark.parametrize("sets", RUNS.values(), ids=RUNS.keys())
+@pytest.mark.parametrize("sets", [pytest.param(sets, id=name, marks=[pytest.mark.slow] if name in SLOW_RUNS else [])
+                                  for name, sets in RUNS.items()])
 def test_600_plus_400_epochs_equal_1000_bit_for_bit(tmp_path, sets):
     whole = prepare(_config(sets, 1000))
     whole_result = fit(whole)
@@ -60,6 +62,7 @@ def test_600_plus_400_epochs_equal_1000_bit_for_bit(tmp_path, sets):
     np.testing.assert_array_equal(second.state.optimizer.state()["t"], whole.state.optimizer.state()["t"])
 
 
+@pytest.mark.slow
 def test_cli_resume_writes_the_same_file_as_an_uninterrupted_run(cli, tmp_path):
     sets = [a for s in SMALL + ["train.batch_size=32"] for a in ("--set", s)]
     assert cli("train", FLOWER, *sets, "--epochs", 1000, "--save", tmp_path / "whole.npz", "-q").exit_code == 0

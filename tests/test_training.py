@@ -73,6 +73,7 @@ def run(path, *overrides):
     return fit(prepare(config, source=str(path)))
 
 
+@pytest.mark.slow
 def test_same_seed_is_bit_identical_and_another_seed_differs():
     overrides = ("train.epochs=300", "train.batch_size=16", "model.keep_prob=0.9")
     a, b = run(CONFIGS / "deep.yaml", *overrides), run(CONFIGS / "deep.yaml", *overrides)

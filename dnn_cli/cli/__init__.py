@@ -2,22 +2,63 @@
 
 from __future__ import annotations
 
+import sys
+from typing import Annotated
+
 import typer
 
 from . import compare_activations, compare_init, datasets, evaluate, gradcheck, init, predict, shapes, train
+from ._common import BROKEN_PIPE, DnnGroup, silence_stdout
 
 app = typer.Typer(
     name="dnn",
+    cls=DnnGroup,
     help="Train fully-connected deep neural networks from YAML configs, in the notation of the deep-learning course.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 for module in (train, predict, evaluate, shapes, datasets, init, compare_init, compare_activations, gradcheck):
     app.command(module.NAME)(module.command)
 
 
+def version() -> str:
+    """The installed package's version (the source tree's when it is not installed)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("dnn-cli")
+    except PackageNotFoundError:
+        from .. import __version__
+
+        return __version__
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"dnn {version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    show_version: Annotated[bool, typer.Option(
+        "--version", is_eager=True, callback=_print_version, help="Print the version and exit.")] = False,
+) -> None:
+    """Train fully-connected deep neural networks from YAML configs, in the notation of the deep-learning course."""
+
+
 def main() -> None:
-    app()
+    """The `dnn` entry point; exits 141 (128 + SIGPIPE) without a word when stdout's reader goes away."""
+    try:
+        try:
+            app()
+        finally:
+            sys.stdout.flush()  # here, not at interpreter exit, where a broken pipe would print "Exception ignored"
+    except BrokenPipeError:
+        silence_stdout()
+        sys.exit(BROKEN_PIPE)

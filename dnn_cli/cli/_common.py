@@ -1,16 +1,28 @@
-"""What every command shares: the consoles and the error boundary."""
+"""What every command shares: the consoles and the error boundary (the project's errors and click's usage
+errors alike come out as `dnn: error: ...` lines on stderr)."""
 
 from __future__ import annotations
 
 import functools
+import os
+import re
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
-from ..errors import DnnError
+from ..errors import DnnError, shorten
 from ..files import check_metrics_path
+
+try:  # newer typer carries its own copy of click
+    from typer._click.exceptions import ClickException, UsageError
+except ImportError:  # pragma: no cover - older typer on the real click
+    from click.exceptions import ClickException, UsageError
+
+BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of stdout went away (`dnn train ... | head -2`)
 
 # The arguments and options several commands share, declared once.
 DemoConfig = Annotated[Optional[Path], typer.Argument(help="The YAML config (default: a built-in demo).")]
@@ -25,6 +37,8 @@ Overrides = Annotated[list[str], typer.Option(
     "--set", metavar="KEY=VALUE", help="Override a key: dotted.key=value (repeatable).")]
 ComparisonMetrics = Annotated[Optional[Path], typer.Option(
     "--metrics-out", help="Write every run's history and final metrics to this .json file.")]
+Quiet = Annotated[bool, typer.Option(
+    "--quiet", "-q", help="Print nothing on stdout (errors still go to stderr); useful with --metrics-out, --plot.")]
 ComparisonPlot = Annotated[Optional[Path], typer.Option(
     "--plot", help="Draw all runs' cost curves (and, for 2 features, their decision boundaries) to this .png.")]
 
@@ -35,9 +49,14 @@ def check_comparison_metrics_path(path) -> None:
         check_metrics_path(path, (".json",), why=" (the runs of a comparison do not fit one CSV table)")
 
 
-def out() -> Console:
-    """The console for results (stdout); plain text when stdout is not a terminal."""
-    return Console(highlight=False)
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError  # rich would exit 1, the code of a failed run; the top level exits 141 quietly
+
+
+def out(quiet: bool = False) -> Console:
+    """The console for results (stdout); plain text when stdout is not a terminal; silent when `quiet`."""
+    return _Console(highlight=False, quiet=quiet)
 
 
 def err() -> Console:
@@ -66,3 +85,74 @@ def boundary(command):
             raise fail(e) from None
 
     return wrapper
+
+
+# pydantic error types behind typer's parsing of numbers and flags, in the house's words
+_EXPECTED = {"float_parsing": "a number", "float_type": "a number", "finite_number": "a finite number",
+             "int_parsing": "an integer", "int_from_float": "an integer", "int_type": "an integer",
+             "bool_parsing": "true or false"}
+
+
+def usage_message(error: ClickException) -> str:
+    """A usage error of click (bad value, unknown option, missing argument) as one house-style line."""
+    ctx = getattr(error, "ctx", None)
+    param = getattr(error, "param", None)
+    message = " ".join(error.format_message().split()).rstrip(".")
+    message = message[:1].lower() + message[1:]  # "No such option: --foo" -> "no such option: --foo"
+    message = re.sub(r"\.? (?:Did you mean (.+?)\??|\(Possible options: (.+)\))$",
+                     lambda m: f"; did you mean {m[1] or ('one of ' if ', ' in m[2] else '') + m[2]}?", message)
+    cause = error.__cause__
+    if param is not None and type(error).__name__ == "MissingParameter":
+        what = getattr(error, "param_type", None) or param.param_type_name
+        message = f"missing the {what} {param.opts[0] if what == 'option' else param.name.upper()}"
+    elif param is not None and hasattr(cause, "errors"):
+        details = cause.errors()
+        if details and details[0].get("type") in _EXPECTED:
+            name = param.opts[0] if param.param_type_name == "option" else param.name.upper()
+            got = shorten(repr(details[0].get("input")), 200)
+            message = f"{name}: expected {_EXPECTED[details[0]['type']]}, got {got}"
+    message = shorten(message, 400)
+    if ctx is None:
+        return message
+    if ctx.parent is not None:
+        return f"{ctx.info_name}: {message} (see dnn {ctx.info_name} --help)"
+    return f"{message} (see dnn --help)"
+
+
+class DnnGroup(TyperGroup):
+    """The `dnn` group: click's usage errors come out in the house form, and a closed stdout exits 141."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except UsageError as e:
+            if type(e).__name__ == "NoArgsIsHelpError":  # `dnn` alone: the help, as click shows it
+                e.show()
+                sys.exit(e.exit_code)
+            typer.echo(f"dnn: error: {usage_message(e)}", err=True)
+            sys.exit(2)
+        except ClickException as e:
+            typer.echo(f"dnn: error: {shorten(' '.join(e.format_message().split()), 400)}", err=True)
+            sys.exit(e.exit_code)
+        except typer.Abort:
+            typer.echo("dnn: error: aborted", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+    def invoke(self, ctx):
+        try:
+            super().invoke(ctx)  # a command's return value is never an exit code: only typer.Exit is
+        except BrokenPipeError:
+            silence_stdout()
+            raise typer.Exit(BROKEN_PIPE) from None
+
+
+def silence_stdout() -> None:
+    """After a broken pipe: point stdout at /dev/null so the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):  # a stdout without a file descriptor (tests)
+        pass

@@ -9,14 +9,15 @@ from ..pipeline import prepare
 
 
 def check_plot_option(path) -> None:
-    """Fail before any training: a picture suffix, matplotlib installed, a writable folder."""
+    """Fail before any training: a picture suffix, a writable folder, matplotlib installed (in that order,
+    so a bad path is reported whether or not matplotlib is there)."""
     if path is None:
         return
     from .. import plotting
 
     plotting.check_path(path)
-    plotting.require()
     check_writable(path, "plot")
+    plotting.require()
 
 
 def data_for_plot(prepared):

@@ -17,6 +17,7 @@ from ._common import (
     DemoConfig,
     Epochs,
     Overrides,
+    Quiet,
     Seed,
     boundary,
     check_comparison_metrics_path,
@@ -38,6 +39,7 @@ def command(
     set_: Overrides = [],
     metrics_out: ComparisonMetrics = None,
     plot: ComparisonPlot = None,
+    quiet: Quiet = False,
 ) -> None:
     """Train the same network with each hidden activation; show that linear hidden layers collapse into one."""
     names = parse_activations(activations)
@@ -49,7 +51,7 @@ def command(
         cfg, source = load_config(config, set_, epochs=epochs, seed=seed), str(config)
     start = time.perf_counter()
     comparison = compare_activations(cfg, names, source=source)
-    console = out()
+    console = out(quiet)
     console.print(render.compare_activations_table(comparison))
     if comparison.collapse is not None:
         console.print(render.collapse_table(comparison))

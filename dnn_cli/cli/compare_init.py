@@ -18,6 +18,7 @@ from ._common import (
     DemoConfig,
     Epochs,
     Overrides,
+    Quiet,
     Seed,
     boundary,
     check_comparison_metrics_path,
@@ -40,6 +41,7 @@ def command(
     set_: Overrides = [],
     metrics_out: ComparisonMetrics = None,
     plot: ComparisonPlot = None,
+    quiet: Quiet = False,
 ) -> None:
     """Train the same network, data and seed once per init scheme: costs, accuracy, distinct hidden units."""
     chosen = parse_schemes(schemes)
@@ -54,7 +56,7 @@ def command(
         parts = [(load_config(config, set_, epochs=epochs, seed=seed), "", "", None)]
         source = str(config)
     start = time.perf_counter()
-    console = out()
+    console = out(quiet)
     comparisons = []
     for cfg, title, note, only in parts:
         run = [s for s in chosen if only is None or s.init in only]

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
+from rich.text import Text
 
 from .. import render
 from ..config import load_config
@@ -74,8 +75,7 @@ def command(
     progress = _progress(enabled=not quiet)
     try:
         with progress, _deferred_interrupt(run):
-            task = progress.add_task("training", total=cfg.train.epochs, cost=float("nan"),
-                                     completed=prepared.state.epoch)
+            task = progress.add_task("training", total=cfg.train.epochs, cost=None, completed=prepared.state.epoch)
             result = fit(prepared, callback=lambda r: run.after_epoch(r, lambda: progress.update(
                 task, completed=r.epoch + 1, cost=r.cost)))
     except TrainingError:
@@ -241,11 +241,19 @@ def _plot(path, prepared) -> None:
                              title=f"layers {prepared.network.layers}, {' / '.join(prepared.network.activations)}")
 
 
+class _CostColumn(ProgressColumn):
+    """The last epoch's cost; blank until the first epoch has one."""
+
+    def render(self, task) -> Text:
+        cost = task.fields.get("cost")
+        return Text("" if cost is None else f"cost {cost:.6f}")
+
+
 def _progress(enabled: bool) -> Progress:
     """A progress bar on stderr, shown only when stderr is a terminal."""
     console = err()
     return Progress(
         TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("cost {task.fields[cost]:.6f}"), TimeRemainingColumn(),
+        _CostColumn(), TimeRemainingColumn(),
         console=console, transient=True, disable=not (enabled and console.is_terminal),
     )
