@@ -1,17 +1,14 @@
 """Model NPZ files (W1..WL, b1..bL, the resolved config) and metrics files, written atomically.
 
-Every write goes to a temporary file in the target's folder and is renamed over the target,
-so an interrupted save never leaves a broken file behind.
+Every write goes through `atomic.atomic_write` (a temporary file in the target's folder, renamed over
+the target), so an interrupted save never leaves a broken file behind.
 """
 
 from __future__ import annotations
 
 import csv
-import glob
 import io
 import json
-import os
-import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -19,11 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-try:
-    import fcntl
-except ImportError:  # Windows: no advisory locks, so leftovers of killed writers are not cleaned
-    fcntl = None
-
+from .atomic import atomic_write, check_writable  # noqa: F401 (also imported from here by the commands)
 from .config import Config, config_from_dict
 from .data import Standardizer
 from .errors import ConfigError, ModelFileError, TrainingError, UsageError
@@ -33,80 +26,6 @@ from .resources import npz_member_problem
 from .training import EpochResult
 
 FORMAT_VERSION = 1
-
-
-def atomic_write(path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same folder and a rename.
-
-    The temporary file is the hidden `.NAME.XXXXXXXX.tmp` next to NAME, locked while it is written. A
-    process killed mid-write (SIGKILL, power loss) leaves it behind and NAME untouched; the next write
-    to NAME removes such leftovers (those whose lock nobody holds).
-    """
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        _lock(fd, blocking=True)
-        _remove_stale_temporaries(folder, path.name, keep=tmp)
-        # mkstemp makes the file private (0600); give it the mode a plain open() would have.
-        os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _lock(fd: int, *, blocking: bool) -> bool:
-    """An exclusive advisory lock on fd (released when the process ends, however it ends); False if held."""
-    if fcntl is None:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
-        return True
-    except OSError:
-        return False
-
-
-def _remove_stale_temporaries(folder: Path, name: str, *, keep: str) -> None:
-    """Delete `.NAME.*.tmp` files of writers that died mid-write (no process holds their lock)."""
-    if fcntl is None:
-        return
-    for candidate in folder.glob(f".{glob.escape(name)}.*.tmp"):
-        if str(candidate) == keep or os.path.samefile(candidate, keep):
-            continue
-        try:
-            fd = os.open(candidate, os.O_RDONLY)
-        except OSError:
-            continue
-        try:
-            if _lock(fd, blocking=False):
-                os.unlink(candidate)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def check_writable(path, what: str) -> None:
-    """Fail before any work when `path` cannot be written (missing folder, no permission)."""
-    folder = Path(path).parent if str(Path(path).parent) else Path(".")
-    if not folder.is_dir():
-        raise UsageError(f"{path}: cannot write the {what}: folder '{folder}' does not exist")
-    if not os.access(folder, os.W_OK):
-        raise UsageError(f"{path}: cannot write the {what}: folder '{folder}' is not writable")
-    if Path(path).is_dir():
-        raise UsageError(f"{path}: cannot write the {what}: it is a directory")
 
 
 def model_arrays(network, config: dict, *, classes=None, standardizer=None, features=None, state=None,
@@ -165,7 +84,7 @@ def save_model(path, network, config: dict, **kwargs) -> None:
                             "is left as it was")
     buffer = io.BytesIO()
     np.savez(buffer, **model_arrays(network, config, **kwargs))
-    atomic_write(path, buffer.getvalue())
+    atomic_write(path, buffer.getvalue(), "model")
 
 
 def _read_members(path, archive) -> dict:
@@ -246,9 +165,9 @@ def write_metrics(path, document: dict) -> None:
         writer = csv.DictWriter(text, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-        atomic_write(path, text.getvalue().encode())
+        atomic_write(path, text.getvalue().encode(), "metrics")
     else:
-        atomic_write(path, (json.dumps(document, indent=2) + "\n").encode())
+        atomic_write(path, (json.dumps(document, indent=2) + "\n").encode(), "metrics")
 
 
 def check_metrics_path(path, suffixes=(".json", ".csv"), why: str = "") -> None:
