@@ -40,11 +40,11 @@ def atomic_write(path, data: bytes, what: str = "file") -> None:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
         try:
             if not _lock_own(fd, tmp):
-                os.close(fd)  # another writer's sweep removed it between mkstemp and flock: take a new one
-                continue
+                continue  # another writer's sweep removed it between mkstemp and flock: take a new one
             _remove_stale_temporaries(folder, path.name, keep=Path(tmp).name)
             os.fchmod(fd, mode)  # mkstemp makes the file private (0600)
-            with os.fdopen(fd, "wb") as f:
+            # Kept open (so locked) until renamed: closing first would let a sweep take the finished file.
+            with os.fdopen(fd, "wb", closefd=False) as f:
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
@@ -57,6 +57,8 @@ def atomic_write(path, data: bytes, what: str = "file") -> None:
             except OSError:
                 pass
             raise
+        finally:
+            os.close(fd)
     raise OSError(f"{path}: could not keep a temporary file next to it ({ATTEMPTS} tries)")
 
 
