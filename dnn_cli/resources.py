@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import zipfile
 import zlib
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -55,27 +56,57 @@ def check_fits(needed: int, what: str, source: str = "") -> None:
                           "is available; use fewer samples or smaller layers")
 
 
+@dataclass(frozen=True)
+class MemberHeader:
+    """What an NPZ member declares, read without decompressing its body.
+
+    shape, dtype: from its .npy header (None when that header is unreadable or the member is not a .npy);
+    size: its uncompressed bytes, as the zip directory states them.
+    """
+
+    shape: tuple | None
+    dtype: np.dtype | None
+    size: int
+
+
+_READ_HEADER = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+
+
+def npz_member_header(archive, name: str) -> MemberHeader | None:
+    """The declared shape, dtype and size of array `name` of an open NpzFile (None when there is no such
+    member). Only the first bytes of the member are decompressed, so a hostile size is never inflated."""
+    try:
+        info = archive.zip.getinfo(f"{name}.npy")
+    except KeyError:
+        try:
+            return MemberHeader(None, None, archive.zip.getinfo(name).file_size)
+        except KeyError:
+            return None
+    try:
+        with archive.zip.open(info) as f:
+            version = np.lib.format.read_magic(f)
+            if version not in _READ_HEADER:
+                return MemberHeader(None, None, info.file_size)
+            shape, _, dtype = _READ_HEADER[version](f, max_header_size=10_000)
+    except (ValueError, OSError, EOFError, RuntimeError, NotImplementedError, zipfile.BadZipFile, zlib.error,
+            SyntaxError, TypeError):
+        return MemberHeader(None, None, info.file_size)  # an unreadable header is left to np.load to report
+    return MemberHeader(tuple(shape), dtype, info.file_size)
+
+
 def npz_member_problem(archive, name: str) -> str | None:
     """Why array `name` of an open NpzFile must not be loaded (a size its data cannot back, or more than the
     available memory), or None. Reads only the .npy header, so a hostile shape is never allocated."""
-    read_header = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
-    try:
-        info = archive.zip.getinfo(f"{name}.npy")
-        with archive.zip.open(info) as f:
-            version = np.lib.format.read_magic(f)
-            if version not in read_header:
-                return None
-            shape, _, dtype = read_header[version](f, max_header_size=10_000)
-    except (KeyError, ValueError, OSError, EOFError, RuntimeError, NotImplementedError, zipfile.BadZipFile,
-            zlib.error, SyntaxError, TypeError):
-        return None  # an unreadable header is left to np.load, which reports it precisely
-    available = available_bytes()
-    if available is not None and info.file_size > available:
-        return f"holds {_gib(info.file_size)} uncompressed, but only {_gib(available)} of memory is available"
-    if dtype.hasobject:
+    header = npz_member_header(archive, name)
+    if header is None or header.shape is None:
         return None
-    declared = int(np.prod(shape, dtype=object)) * dtype.itemsize
-    if declared > info.file_size:
-        return (f"its header declares shape {shape} of {dtype} ({declared:,} bytes), but the archive holds only "
-                f"{info.file_size:,} bytes")
+    available = available_bytes()
+    if available is not None and header.size > available:
+        return f"holds {_gib(header.size)} uncompressed, but only {_gib(available)} of memory is available"
+    if header.dtype.hasobject:
+        return None
+    declared = int(np.prod(header.shape, dtype=object)) * header.dtype.itemsize
+    if declared > header.size:
+        return (f"its header declares shape {header.shape} of {header.dtype} ({declared:,} bytes), but the archive "
+                f"holds only {header.size:,} bytes")
     return None
