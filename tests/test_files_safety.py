@@ -5,19 +5,24 @@ files are checked member by member before anything is decompressed; memory limit
 from __future__ import annotations
 
 import errno
+import io
 import os
 import stat
+import struct
 import subprocess
 import sys
 import textwrap
+import zipfile
+import zlib
 
+import numpy as np
 import pytest
 
 from dnn_cli import atomic
 from dnn_cli.atomic import atomic_write
 from dnn_cli.errors import UsageError
 
-from .conftest import assert_input_error
+from .conftest import CONFIGS, assert_input_error
 from .test_files_hardening import COMMANDS, _commands, no_training  # noqa: F401 (a fixture)
 
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
@@ -206,3 +211,176 @@ def test_concurrent_writers_to_one_path_all_succeed(tmp_path):
         assert w.returncode == 0 and stdout == b"done\n", stderr.decode()[-2000:]
     assert _whole(path.read_bytes())
     assert [p.name for p in tmp_path.iterdir()] == ["m.npz"]
+
+
+# --- item 10: zip bombs in model files -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory):
+    """A flower checkpoint (Adam: it holds optimizer moments), its members' .npy bytes and a data file."""
+    from dnn_cli.config import load_config
+    from dnn_cli.files import save_model
+    from dnn_cli.pipeline import fit, prepare
+
+    cfg = load_config(CONFIGS / "flower.yaml", ["train.optimizer=adam", "train.learning_rate=0.01",
+                                                "train.log_every=5"], epochs=10)
+    prepared = prepare(cfg)
+    fit(prepared)
+    folder = tmp_path_factory.mktemp("checkpoint")
+    path = folder / "flower.npz"
+    save_model(path, prepared.network, cfg.to_dict(), classes=prepared.train.classes,
+               features=prepared.train.feature_names, state=prepared.state)
+    with zipfile.ZipFile(path) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    data = folder / "points.csv"
+    data.write_text("x1,x2,label\n0.5,1.0,1\n-2,0.25,0\n", encoding="utf-8")
+    return path, members, data
+
+
+def _npy_header(descr: str, shape: tuple) -> bytes:
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": descr, "fortran_order": False, "shape": shape})
+    return header.getvalue()
+
+
+def _zero_bomb(descr: str, shape: tuple) -> tuple[bytes, int]:
+    """The raw deflate stream of a .npy of zeros and its uncompressed size, without compressing the zeros: after a
+    full flush the compressor starts afresh, so every 1 MiB block of zeros deflates to the same bytes."""
+    header = _npy_header(descr, shape)
+    body = int(np.prod(shape, dtype=object)) * np.dtype(descr).itemsize
+    block = 1 << 20
+    co = zlib.compressobj(9, zlib.DEFLATED, -15)
+    head = co.compress(header) + co.flush(zlib.Z_FULL_FLUSH)
+    chunk = co.compress(bytes(block)) + co.flush(zlib.Z_FULL_FLUSH)
+    full, rest = divmod(body, block)
+    tail = co.compress(bytes(rest)) + co.flush()
+    return head + chunk * full + tail, len(header) + body
+
+
+def _write_zip(path, members: dict) -> None:
+    """A zip of deflated members; a member is its bytes, or (raw deflate stream, uncompressed size) for a bomb,
+    whose CRC is left 0: only its header is ever read."""
+    out, directory = bytearray(), bytearray()
+    for name, member in members.items():
+        if isinstance(member, bytes):
+            raw, size, crc = _deflate(member), len(member), zlib.crc32(member)
+        else:
+            (raw, size), crc = member, 0
+        encoded, offset = name.encode(), len(out)
+        fields = (20, 0, 8, 0, 0x21, crc, len(raw), size, len(encoded), 0)
+        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, *fields) + encoded + raw
+        directory += struct.pack("<IH", 0x02014B50, 20) + struct.pack("<HHHHHIIIHH", *fields)
+        directory += struct.pack("<HHHII", 0, 0, 0, 0, offset) + encoded
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(directory), len(out), 0)
+    path.write_bytes(bytes(out + directory + end))
+
+
+def _deflate(data: bytes) -> bytes:
+    co = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return co.compress(data) + co.flush()
+
+
+FOUR_GIB = (2**29 - 32,)  # float64 zeros: 4 GiB less 256 bytes (the largest a zip without zip64 declares)
+
+
+@pytest.fixture
+def inflated(monkeypatch):
+    """Counts the bytes decompressed from zip members while a test runs."""
+    total = [0]
+    read = zipfile.ZipExtFile.read
+
+    def counting(self, n=-1):
+        data = read(self, n)
+        total[0] += len(data)
+        return data
+
+    monkeypatch.setattr(zipfile.ZipExtFile, "read", counting)
+    return total
+
+
+def test_the_built_bomb_is_a_4_gib_zero_array_in_a_4_mb_file(checkpoint, tmp_path):
+    path = tmp_path / "bomb.npz"
+    _write_zip(path, {"extra.npy": _zero_bomb("<f8", FOUR_GIB)})
+    assert path.stat().st_size < 5 * 2**20
+    with zipfile.ZipFile(path) as archive:
+        assert archive.getinfo("extra.npy").file_size == 2**32 - 128
+        with archive.open("extra.npy") as f:
+            assert np.lib.format.read_magic(f) == (1, 0)
+            assert np.lib.format.read_array_header_1_0(f)[0] == FOUR_GIB
+            assert f.read(3 * 2**20) == bytes(3 * 2**20)
+
+
+@pytest.mark.parametrize("command", ["predict", "evaluate", "train --init-from"])
+def test_a_zip_bomb_under_an_extra_name_is_refused_before_decompressing(cli, checkpoint, tmp_path, inflated,
+                                                                        command):
+    good, members, data = checkpoint
+    path = tmp_path / "bomb.npz"
+    _write_zip(path, {**members, "extra.npy": _zero_bomb("<f8", FOUR_GIB)})
+    args = {"predict": ("predict", path, data), "evaluate": ("evaluate", path, data),
+            "train --init-from": ("train", CONFIGS / "flower.yaml", "--init-from", path, "--epochs", "1")}[command]
+    result = cli(*args)
+    assert_input_error(result, f"{path}: array 'extra' is not part of a model")
+    assert inflated[0] < 2**20
+
+
+BOMBS = {
+    # a model's own member, declared with a shape it cannot have
+    "costs": ("<f8", FOUR_GIB, "array 'costs': expected shape (10,), got (536870880,)"),
+    "W1": ("<f8", FOUR_GIB, "array 'W1': expected shape (4, 2), got (536870880,)"),
+    # a JSON text member declared as a 2 GiB string (numpy's largest string dtype)
+    "history": ("<U536870880", (), "array 'history': declares 2,147,483,648 bytes uncompressed, more than it can "
+                                   "hold"),
+}
+
+
+@pytest.mark.parametrize("name", BOMBS)
+def test_a_zip_bomb_under_a_models_own_name_is_refused_by_its_declared_shape_or_size(checkpoint, tmp_path, inflated,
+                                                                                     name):
+    from dnn_cli.errors import ModelFileError
+    from dnn_cli.files import load_model
+
+    good, members, data = checkpoint
+    descr, shape, message = BOMBS[name]
+    path = tmp_path / "bomb.npz"
+    _write_zip(path, {**members, f"{name}.npy": _zero_bomb(descr, shape)})
+    with pytest.raises(ModelFileError) as error:
+        load_model(path)
+    assert str(error.value).startswith(f"{path}: {message}")
+    assert inflated[0] < 2**20
+
+
+def test_init_from_refuses_a_bomb_in_w1_by_its_declared_shape(checkpoint, tmp_path, inflated):
+    from dnn_cli.errors import ModelFileError
+    from dnn_cli.files import load_parameters
+
+    good, members, data = checkpoint
+    path = tmp_path / "bomb.npz"
+    _write_zip(path, {**members, "W1.npy": _zero_bomb("<f8", FOUR_GIB)})
+    with pytest.raises(ModelFileError, match=r"array 'W1': expected shape \(4, 2\), got \(536870880,\)"):
+        load_parameters(path, [2, 4, 1])
+    assert inflated[0] < 2**20
+
+
+def test_init_from_reads_only_the_parameters_of_a_checkpoint(checkpoint, inflated):
+    from dnn_cli.files import load_parameters
+
+    good, members, data = checkpoint
+    parameters = load_parameters(good, [2, 4, 1])
+    assert sorted(parameters) == ["W1", "W2", "b1", "b2"]
+    assert inflated[0] < sum(len(members[f"{name}.npy"]) for name in parameters) + 4 * 4096
+
+
+@pytest.mark.parametrize("extra", ["notes.npy", "readme.txt"])
+def test_init_from_refuses_an_array_no_model_has(cli, checkpoint, tmp_path, extra):
+    good, members, data = checkpoint
+    path = tmp_path / "exported.npz"
+    _write_zip(path, {**members, extra: _npy_header("<f8", (1,)) + bytes(8)})
+    name = extra.removesuffix(".npy")
+    result = cli("train", CONFIGS / "flower.yaml", "--init-from", path, "--epochs", "1")
+    assert_input_error(result, f"{path}: array '{name}' is not part of a model (expected W1..W2, b1..b2")
+
+
+def test_init_from_a_checkpoint_still_trains(cli, checkpoint):
+    good, members, data = checkpoint
+    result = cli("train", CONFIGS / "flower.yaml", "--init-from", good, "--epochs", "1", "--quiet")
+    assert result.exit_code == 0, result.output
