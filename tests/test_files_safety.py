@@ -384,3 +384,87 @@ def test_init_from_a_checkpoint_still_trains(cli, checkpoint):
     good, members, data = checkpoint
     result = cli("train", CONFIGS / "flower.yaml", "--init-from", good, "--epochs", "1", "--quiet")
     assert result.exit_code == 0, result.output
+
+
+# --- item 12: memory limits below MemAvailable -----------------------------------------------------------------
+
+BIG = ("train", CONFIGS / "flower.yaml", "--set", "data.n_samples=60000000", "--epochs", "1", "--quiet")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform != "linux", reason="Linux resource limits")
+@pytest.mark.parametrize("limit, says", [("RLIMIT_AS", "the address-space limit, ulimit -v"),
+                                         ("RLIMIT_DATA", "the data-size limit, ulimit -d")])
+def test_a_process_memory_limit_is_seen(tmp_path, limit, says):
+    import resource
+
+    def limited():
+        resource.setrlimit(getattr(resource, limit), (2 * 2**30, resource.RLIM_INFINITY))
+
+    result = subprocess.run([sys.executable, "-m", "dnn_cli", *map(str, BIG)], preexec_fn=limited, env=ENV,
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.startswith("dnn: error: ") and result.stderr.count("\n") == 1, result.stderr[-2000:]
+    assert "n_samples = 60,000,000 needs about 2.7 GiB of memory, but only" in result.stderr
+    assert f"is available ({says}); use fewer samples" in result.stderr
+
+
+def _cgroup(tmp_path, monkeypatch, line: str, files: dict):
+    from dnn_cli import resources
+
+    (tmp_path / "cgroup").write_text(line + "\n")
+    for name, text in files.items():
+        (tmp_path / "fs" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "fs" / name).write_text(text)
+    monkeypatch.setattr(resources, "PROC_CGROUP", str(tmp_path / "cgroup"))
+    monkeypatch.setattr(resources, "CGROUP_ROOT", str(tmp_path / "fs"))
+    monkeypatch.setattr(resources, "_machine_available", lambda: 64 * 2**30)
+    monkeypatch.setattr(resources, "_rlimit_available", lambda: [])
+    return resources
+
+
+GIB = 2**30
+CGROUPS = {
+    "v2": ("0::/user.slice/run", {"user.slice/run/memory.max": f"{2 * GIB}\n",
+                                  "user.slice/run/memory.current": f"{GIB}\n",
+                                  "user.slice/run/memory.stat": f"anon 1\ninactive_file {GIB // 4}\n"},
+           2 * GIB - (GIB - GIB // 4)),
+    "v2, a parent's tighter limit": ("0::/user.slice/run", {"user.slice/run/memory.max": "max\n",
+                                                            "user.slice/memory.max": f"{GIB}\n",
+                                                            "user.slice/memory.current": f"{GIB // 2}\n"},
+                                     GIB // 2),
+    "v2, no limit": ("0::/", {"memory.max": "max\n", "memory.current": f"{GIB}\n"}, 64 * GIB),
+    "v1": ("4:memory:/docker/abc", {"memory/docker/abc/memory.limit_in_bytes": f"{3 * GIB}\n",
+                                    "memory/docker/abc/memory.usage_in_bytes": f"{2 * GIB}\n",
+                                    "memory/docker/abc/memory.stat": f"total_inactive_file {GIB // 2}\n"},
+           3 * GIB - (2 * GIB - GIB // 2)),
+    "v1, no limit": ("4:memory:/", {"memory/memory.limit_in_bytes": "9223372036854771712\n",
+                                    "memory/memory.usage_in_bytes": f"{GIB}\n"}, 64 * GIB),
+}
+
+
+@pytest.mark.parametrize("case", CGROUPS)
+def test_the_memory_cgroup_limit_is_seen(tmp_path, monkeypatch, case):
+    line, files, expected = CGROUPS[case]
+    resources = _cgroup(tmp_path, monkeypatch, line, files)
+    assert resources.available_bytes() == expected
+
+
+def test_a_run_over_the_cgroup_limit_is_refused_before_it_starts(cli, tmp_path, monkeypatch):
+    line, files, _ = CGROUPS["v2"]
+    _cgroup(tmp_path, monkeypatch, line, files)
+    assert_input_error(cli(*BIG), "needs about 2.7 GiB of memory, but only 1.2 GiB is available (the memory "
+                                  "cgroup's limit,", "memory.max); use fewer samples")
+
+
+def test_a_memory_error_becomes_one_line_with_the_estimate(cli, monkeypatch):
+    import dnn_cli.cli.train as train
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError("Unable to allocate 916. MiB for an array with shape (2, 60000000)")
+
+    monkeypatch.setattr(train, "fit", out_of_memory)
+    result = cli("train", CONFIGS / "flower.yaml", "--epochs", "1")
+    assert_input_error(result, "out of memory: training layers [2, 4, 1] on 400 samples needs about",
+                       "of memory by the estimate, and", "is available")
+    assert result.stderr.count("\n") == 1
