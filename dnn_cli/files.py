@@ -281,8 +281,6 @@ def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-
-
 def _scalar_json(path, arrays: dict, name: str):
     expect(path, name, arrays[name], Declared((), None, "json"))
     try:
@@ -347,7 +345,7 @@ def load_model(path) -> Model:
         K = 2 if network.loss.name == "binary_cross_entropy" else layers[-1]
         if len(classes) > K or (network.loss.name == "cross_entropy" and len(classes) != K):
             raise bad(path, "classes", f"expected {K} labels for n^[L] = {layers[-1]} "
-                                        f"({network.activations[-1]} output), got {len(classes)}")
+                                       f"({network.activations[-1]} output), got {len(classes)}")
     elif network.is_classifier:
         classes = tuple(range(2 if network.loss.name == "binary_cross_entropy" else layers[-1]))
 
@@ -447,7 +445,7 @@ def _check_state(path, arrays: dict, template: dict, network: Network) -> dict:
             or not (early["best_epoch"] is None or _is_int(early["best_epoch"]))
             or not _is_int(early["wait"]) or early["wait"] < 0 or not isinstance(early["stopped_early"], bool)):
         raise bad(path, "early_stopping", f"expected a JSON object with {', '.join(sorted(keys))} (a number, "
-                                           "an epoch or null, a count, true or false)")
+                                          "an epoch or null, a count, true or false)")
     state.update(early)
     optimizer = {}
     for name, a in template.items():
