@@ -213,6 +213,23 @@ def test_concurrent_writers_to_one_path_all_succeed(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["m.npz"]
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(atomic.fcntl is None, reason="no advisory locks, no sweep")
+def test_two_trainings_checkpointing_to_one_path_both_succeed(tmp_path):
+    from dnn_cli.files import load_model
+
+    path = tmp_path / "same.npz"
+    command = [sys.executable, "-m", "dnn_cli", "train", str(CONFIGS / "flower.yaml"), "--epochs", "300",
+               "--checkpoint-every", "1", "--save", str(path), "--quiet"]
+    runs = [subprocess.Popen(command, env=ENV, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for _ in range(2)]
+    for run in runs:
+        stdout, stderr = run.communicate(timeout=300)
+        assert run.returncode == 0 and b"Traceback" not in stderr, stderr.decode()[-2000:]
+    assert load_model(path).epoch == 300
+    assert [p.name for p in tmp_path.iterdir()] == ["same.npz"]
+
+
 # --- item 10: zip bombs in model files -------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
