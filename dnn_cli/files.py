@@ -105,7 +105,7 @@ def _read_member(path, archive, name: str) -> np.ndarray:
     if problem:
         raise ModelFileError(f"{path}: array '{name}': {problem}")
     try:
-        return archive[name]
+        a = archive[name]
     except ValueError as e:
         if "allow_pickle" in str(e) or "Object arrays" in str(e):
             raise ModelFileError(f"{path}: array '{name}' holds Python objects; refusing to unpickle it") from None
@@ -113,6 +113,9 @@ def _read_member(path, archive, name: str) -> np.ndarray:
     except (zipfile.BadZipFile, EOFError, OSError, MemoryError, zlib.error, NotImplementedError, RuntimeError) as e:
         # NotImplementedError: an unknown zip version or compression; RuntimeError: "encrypted".
         raise ModelFileError(f"{path}: array '{name}' is corrupt ({e or type(e).__name__})") from None
+    if not isinstance(a, np.ndarray):  # numpy hands back the raw bytes of a member that is not a .npy
+        raise ModelFileError(f"{path}: array '{name}' is not a .npy array (a raw {len(a):,}-byte member)")
+    return a
 
 
 @contextmanager

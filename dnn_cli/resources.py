@@ -192,7 +192,7 @@ def npz_member_header(archive, name: str) -> MemberHeader | None:
         info = archive.zip.getinfo(f"{name}.npy")
     except KeyError:
         try:
-            return MemberHeader(None, None, archive.zip.getinfo(name).file_size)
+            info = archive.zip.getinfo(name)  # numpy reads a member without the suffix too
         except KeyError:
             return None
     try:

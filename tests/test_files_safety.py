@@ -485,3 +485,12 @@ def test_a_memory_error_becomes_one_line_with_the_estimate(cli, monkeypatch):
     assert_input_error(result, "out of memory: training layers [2, 4, 1] on 400 samples needs about",
                        "of memory by the estimate, and", "is available")
     assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("name", ["config", "classes"])
+def test_a_raw_member_under_a_models_name_is_refused(cli, checkpoint, tmp_path, name):
+    """A zip member without the .npy suffix and magic: numpy hands back its bytes, which are no array."""
+    good, members, data = checkpoint
+    path = tmp_path / "raw.npz"
+    _write_zip(path, {**{k: v for k, v in members.items() if k != f"{name}.npy"}, name: b"hello"})
+    assert_input_error(cli("predict", path, data), f"{path}: array '{name}' is not a .npy array (a raw 5-byte member)")
