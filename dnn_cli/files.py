@@ -1,112 +1,43 @@
 """Model NPZ files (W1..WL, b1..bL, the resolved config) and metrics files, written atomically.
 
-Every write goes to a temporary file in the target's folder and is renamed over the target,
-so an interrupted save never leaves a broken file behind.
+Every write goes through `atomic.atomic_write` (a temporary file in the target's folder, renamed over
+the target), so an interrupted save never leaves a broken file behind.
 """
 
 from __future__ import annotations
 
 import csv
-import glob
 import io
 import json
-import os
-import tempfile
 import zipfile
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-try:
-    import fcntl
-except ImportError:  # Windows: no advisory locks, so leftovers of killed writers are not cleaned
-    fcntl = None
-
+from .atomic import atomic_write, check_writable  # noqa: F401 (also imported from here by the commands)
 from .config import Config, config_from_dict
 from .data import Standardizer
 from .errors import ConfigError, ModelFileError, TrainingError, UsageError
+from .modelmembers import (
+    INT,
+    PRELUDE,
+    Declared,
+    bad,
+    check_model_members,
+    check_parameter_members,
+    expect,
+    member_headers,
+    optimizer_template,
+    state_rules,
+)
 from .network import Network
-from .optimizers import get_optimizer
 from .resources import npz_member_problem
 from .training import EpochResult
 
 FORMAT_VERSION = 1
-
-
-def atomic_write(path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same folder and a rename.
-
-    The temporary file is the hidden `.NAME.XXXXXXXX.tmp` next to NAME, locked while it is written. A
-    process killed mid-write (SIGKILL, power loss) leaves it behind and NAME untouched; the next write
-    to NAME removes such leftovers (those whose lock nobody holds).
-    """
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        _lock(fd, blocking=True)
-        _remove_stale_temporaries(folder, path.name, keep=tmp)
-        # mkstemp makes the file private (0600); give it the mode a plain open() would have.
-        os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _lock(fd: int, *, blocking: bool) -> bool:
-    """An exclusive advisory lock on fd (released when the process ends, however it ends); False if held."""
-    if fcntl is None:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
-        return True
-    except OSError:
-        return False
-
-
-def _remove_stale_temporaries(folder: Path, name: str, *, keep: str) -> None:
-    """Delete `.NAME.*.tmp` files of writers that died mid-write (no process holds their lock)."""
-    if fcntl is None:
-        return
-    for candidate in folder.glob(f".{glob.escape(name)}.*.tmp"):
-        if str(candidate) == keep or os.path.samefile(candidate, keep):
-            continue
-        try:
-            fd = os.open(candidate, os.O_RDONLY)
-        except OSError:
-            continue
-        try:
-            if _lock(fd, blocking=False):
-                os.unlink(candidate)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def check_writable(path, what: str) -> None:
-    """Fail before any work when `path` cannot be written (missing folder, no permission)."""
-    folder = Path(path).parent if str(Path(path).parent) else Path(".")
-    if not folder.is_dir():
-        raise UsageError(f"{path}: cannot write the {what}: folder '{folder}' does not exist")
-    if not os.access(folder, os.W_OK):
-        raise UsageError(f"{path}: cannot write the {what}: folder '{folder}' is not writable")
-    if Path(path).is_dir():
-        raise UsageError(f"{path}: cannot write the {what}: it is a directory")
 
 
 def model_arrays(network, config: dict, *, classes=None, standardizer=None, features=None, state=None,
@@ -169,55 +100,72 @@ def save_model(path, network, config: dict, **kwargs) -> None:
                             "is left as it was")
     buffer = io.BytesIO()
     np.savez(buffer, **model_arrays(network, config, **kwargs))
-    atomic_write(path, buffer.getvalue())
+    atomic_write(path, buffer.getvalue(), "model")
 
 
-def _read_members(path, archive) -> dict:
-    """Every array of an open NpzFile, each checked before it is read; the archive is closed after."""
-    with archive:
-        out = {}
-        for name in archive.files:
-            problem = npz_member_problem(archive, name)
-            if problem:
-                raise ModelFileError(f"{path}: array '{name}': {problem}")
-            try:
-                out[name] = archive[name]
-            except ValueError as e:
-                if "allow_pickle" in str(e) or "Object arrays" in str(e):
-                    raise ModelFileError(
-                        f"{path}: array '{name}' holds Python objects; refusing to unpickle it") from None
-                raise ModelFileError(f"{path}: array '{name}' is corrupt ({e})") from None
-            except (zipfile.BadZipFile, EOFError, OSError, MemoryError, zlib.error, NotImplementedError,
-                    RuntimeError) as e:
-                # NotImplementedError: an unknown zip version or compression; RuntimeError: "encrypted".
-                raise ModelFileError(f"{path}: array '{name}' is corrupt ({e or type(e).__name__})") from None
-        return out
+def _read_member(path, archive, name: str) -> np.ndarray:
+    """Array `name` of an open NpzFile, checked before it is read; ModelFileError naming it otherwise."""
+    problem = npz_member_problem(archive, name)
+    if problem:
+        raise ModelFileError(f"{path}: array '{name}': {problem}")
+    try:
+        a = archive[name]
+    except ValueError as e:
+        if "allow_pickle" in str(e) or "Object arrays" in str(e):
+            raise ModelFileError(f"{path}: array '{name}' holds Python objects; refusing to unpickle it") from None
+        raise ModelFileError(f"{path}: array '{name}' is corrupt ({e})") from None
+    except (zipfile.BadZipFile, EOFError, OSError, MemoryError, zlib.error, NotImplementedError, RuntimeError) as e:
+        # NotImplementedError: an unknown zip version or compression; RuntimeError: "encrypted".
+        raise ModelFileError(f"{path}: array '{name}' is corrupt ({e or type(e).__name__})") from None
+    if not isinstance(a, np.ndarray):  # numpy hands back the raw bytes of a member that is not a .npy
+        raise ModelFileError(f"{path}: array '{name}' is not a .npy array (a raw {len(a):,}-byte member)")
+    return a
 
 
-def read_arrays(path) -> dict:
-    """All arrays of an NPZ file, loaded without pickle; ModelFileError naming the file otherwise."""
+@contextmanager
+def _npz(path):
+    """The open NpzFile of `path` (closed after use); ModelFileError naming the file when it is not one."""
     try:
         # Opened here, not by np.load: numpy leaves its own handle open when it refuses a pickle.
-        with open(path, "rb") as f:
-            archive = np.load(f, allow_pickle=False)
-            if not isinstance(archive, np.lib.npyio.NpzFile):
-                raise ModelFileError(f"{path}: expected an NPZ archive of arrays, got a single .npy array")
-            return _read_members(path, archive)
+        f = open(path, "rb")
     except FileNotFoundError:
         raise ModelFileError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise ModelFileError(f"{path}: expected an NPZ file, got a directory") from None
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, RuntimeError) as e:
-        if "allow_pickle" in str(e):
-            # numpy takes any file that is neither a zip nor a .npy for a pickle.
-            raise ModelFileError(f"{path}: not a readable NPZ file (not a zip archive of arrays; "
-                                 "refusing to unpickle it)") from None
+    except OSError as e:
         raise ModelFileError(f"{path}: not a readable NPZ file ({e or type(e).__name__})") from None
+    with f:
+        try:
+            archive = np.load(f, allow_pickle=False)
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, RuntimeError) as e:
+            if "allow_pickle" in str(e):
+                # numpy takes any file that is neither a zip nor a .npy for a pickle.
+                raise ModelFileError(f"{path}: not a readable NPZ file (not a zip archive of arrays; "
+                                     "refusing to unpickle it)") from None
+            raise ModelFileError(f"{path}: not a readable NPZ file ({e or type(e).__name__})") from None
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise ModelFileError(f"{path}: expected an NPZ archive of arrays, got a single .npy array")
+        with archive:
+            yield archive
+
+
+def read_arrays(path) -> dict:
+    """All arrays of an NPZ file, loaded without pickle; ModelFileError naming the file otherwise."""
+    with _npz(path) as archive:
+        return {name: _read_member(path, archive, name) for name in archive.files}
 
 
 def load_parameters(path, layers) -> dict:
-    """W1..WL, b1..bL from an NPZ, checked against layer sizes n^[0..L]; names the first bad array."""
-    arrays = read_arrays(path)
+    """W1..WL, b1..bL from an NPZ, checked against layer sizes n^[0..L]; names the first bad array.
+
+    Members other than W1..bL and a model file's own are refused, and only W1..bL are read, each after
+    its declared shape and size are checked (see `modelmembers`).
+    """
+    with _npz(path) as archive:
+        headers = member_headers(archive)
+        check_parameter_members(path, headers, layers)
+        wanted = [f"{kind}{l}" for l in range(1, len(layers)) for kind in ("W", "b")]
+        arrays = {name: _read_member(path, archive, name) for name in wanted if name in headers}
     out = {}
     for l in range(1, len(layers)):
         for name, shape in ((f"W{l}", (layers[l], layers[l - 1])), (f"b{l}", (layers[l], 1))):
@@ -262,9 +210,9 @@ def write_metrics(path, document: dict) -> None:
         writer = csv.DictWriter(text, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-        atomic_write(path, text.getvalue().encode())
+        atomic_write(path, text.getvalue().encode(), "metrics")
     else:
-        atomic_write(path, (json.dumps(document, indent=2) + "\n").encode())
+        atomic_write(path, (json.dumps(document, indent=2) + "\n").encode(), "metrics")
 
 
 def check_metrics_path(path, suffixes=(".json", ".csv"), why: str = "") -> None:
@@ -352,56 +300,27 @@ def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _bad(path, name: str, message: str) -> ModelFileError:
-    return ModelFileError(f"{path}: array '{name}': {message}")
-
-
 def _scalar_json(path, arrays: dict, name: str):
-    a = arrays[name]
-    if a.shape != () or a.dtype.kind != "U":
-        raise _bad(path, name, f"expected a JSON text (a 0-d string array), got dtype {a.dtype} shape {a.shape}")
+    expect(path, name, arrays[name], Declared((), None, "json"))
     try:
-        return json.loads(str(a))
+        return json.loads(str(arrays[name]))
     except ValueError as e:
-        raise _bad(path, name, f"expected valid JSON ({e})") from None
+        raise bad(path, name, f"expected valid JSON ({e})") from None
     except RecursionError:
-        raise _bad(path, name, "expected valid JSON (nested too deeply)") from None
+        raise bad(path, name, "expected valid JSON (nested too deeply)") from None
 
 
 def _scalar_int(path, arrays: dict, name: str) -> int:
-    a = arrays[name]
-    if a.shape != () or a.dtype.kind not in "iu":
-        raise _bad(path, name, f"expected an integer (a 0-d integer array), got dtype {a.dtype} shape {a.shape}")
-    return int(a)
+    expect(path, name, arrays[name], INT)
+    return int(arrays[name])
 
 
 def _numbers(path, arrays: dict, name: str, shape: tuple, dtype) -> np.ndarray:
     a = arrays[name]
-    if a.dtype != np.dtype(dtype):
-        raise _bad(path, name, f"expected dtype {np.dtype(dtype)}, got {a.dtype}")
-    if a.shape != shape:
-        raise _bad(path, name, f"expected shape {shape}, got {a.shape}")
+    expect(path, name, a, Declared(shape, np.dtype(dtype)))
     if not np.all(np.isfinite(a)):
-        raise _bad(path, name, "contains NaN or infinite values")
+        raise bad(path, name, "contains NaN or infinite values")
     return a
-
-
-def _optimizer_template(config: Config, network: Network) -> dict:
-    """The arrays a fresh optimizer of the config keeps for this network: their names, shapes and dtypes."""
-    t = config.train
-    optimizer = get_optimizer(t.optimizer)(network, beta1=t.beta1, beta2=t.beta2, epsilon=t.epsilon)
-    return {name: np.asarray(a) for name, a in optimizer.state().items()}
-
-
-def _state_names(template: dict, L: int, arrays: dict) -> list[str]:
-    names = ["epoch", "costs", "history", "rng_state", "early_stopping"]
-    names += [f"optimizer_{name}" for name in template]
-    if "dev_costs" in arrays:
-        names.append("dev_costs")
-    for prefix in ("best", "last"):
-        if f"{prefix}_W1" in arrays:
-            names += [f"{prefix}_{kind}{l}" for kind in ("W", "b") for l in range(1, L + 1)]
-    return names
 
 
 def load_model(path) -> Model:
@@ -410,25 +329,7 @@ def load_model(path) -> Model:
     Nothing is unpickled; format_version newer than this program's is refused; the config is
     validated like a config file; W^[l] (n^[l], n^[l-1]) and b^[l] (n^[l], 1) are checked against it.
     """
-    arrays = read_arrays(path)
-    if "format_version" not in arrays:
-        raise ModelFileError(f"{path}: array 'format_version' is missing: not a dnn model file "
-                             f"(found {', '.join(sorted(arrays)) or 'no arrays'})")
-    version = _scalar_int(path, arrays, "format_version")
-    if version > FORMAT_VERSION:
-        raise ModelFileError(f"{path}: format_version {version} is newer than this dnn supports "
-                             f"({FORMAT_VERSION}); upgrade dnn-cli to read it")
-    if version < 1:
-        raise _bad(path, "format_version", f"expected 1..{FORMAT_VERSION}, got {version}")
-    if "config" not in arrays:
-        raise ModelFileError(f"{path}: array 'config' is missing")
-    raw = _scalar_json(path, arrays, "config")
-    if not isinstance(raw, dict):
-        raise _bad(path, "config", f"expected a JSON object, got {type(raw).__name__}")
-    try:
-        config = config_from_dict(raw, source=f"{path}: array 'config'")
-    except ConfigError as e:
-        raise ModelFileError(str(e).splitlines()[0]) from None
+    version, config, arrays = _read_model_file(path)
     layers, L = config.model.layers, len(config.model.layers) - 1
     dtype = np.dtype(config.train.dtype)
     n_x = layers[0]
@@ -443,15 +344,7 @@ def load_model(path) -> Model:
         b.append(_numbers(path, arrays, f"b{l}", (layers[l], 1), dtype))
     network = Network(W, b, config.model.activations, loss=config.model.loss)
 
-    template = _optimizer_template(config, network)
-    parameter_names = [f"{kind}{l}" for l in range(1, L + 1) for kind in ("W", "b")]
-    optional = ["classes", "features", "x_mean", "x_std"]
-    state_names = _state_names(template, L, arrays) if "epoch" in arrays else []
-    known = {"format_version", "config", *parameter_names, *optional, *state_names}
-    for name in arrays:
-        if name not in known:
-            hint = " (a training-state array without 'epoch')" if name in _state_names(template, L, arrays) else ""
-            raise ModelFileError(f"{path}: array '{name}' is not part of a model of layers {layers}{hint}")
+    state_names = list(state_rules(config, arrays["epoch"], arrays)) if "epoch" in arrays else []
     for name in state_names:
         if name not in arrays:
             raise ModelFileError(f"{path}: array '{name}' is missing (a checkpoint of optimizer "
@@ -462,16 +355,16 @@ def load_model(path) -> Model:
         classes = _scalar_json(path, arrays, "classes")
         if (not isinstance(classes, list) or not classes
                 or not all(isinstance(c, str) for c in classes) and not all(_is_int(c) for c in classes)):
-            raise _bad(path, "classes", "expected a JSON list of class labels (all strings or all integers)")
+            raise bad(path, "classes", "expected a JSON list of class labels (all strings or all integers)")
         if len(set(classes)) != len(classes):
-            raise _bad(path, "classes", "expected distinct class labels")
+            raise bad(path, "classes", "expected distinct class labels")
         classes = tuple(classes)
         if not network.is_classifier:
-            raise _bad(path, "classes", f"a {network.loss.name} (regression) network has no classes")
+            raise bad(path, "classes", f"a {network.loss.name} (regression) network has no classes")
         K = 2 if network.loss.name == "binary_cross_entropy" else layers[-1]
         if len(classes) > K or (network.loss.name == "cross_entropy" and len(classes) != K):
-            raise _bad(path, "classes", f"expected {K} labels for n^[L] = {layers[-1]} "
-                                        f"({network.activations[-1]} output), got {len(classes)}")
+            raise bad(path, "classes", f"expected {K} labels for n^[L] = {layers[-1]} "
+                                       f"({network.activations[-1]} output), got {len(classes)}")
     elif network.is_classifier:
         classes = tuple(range(2 if network.loss.name == "binary_cross_entropy" else layers[-1]))
 
@@ -479,9 +372,9 @@ def load_model(path) -> Model:
     if "features" in arrays:
         features = _scalar_json(path, arrays, "features")
         if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
-            raise _bad(path, "features", "expected a JSON list of feature names")
+            raise bad(path, "features", "expected a JSON list of feature names")
         if len(features) != n_x:
-            raise _bad(path, "features", f"expected n^[0] = {n_x} names, got {len(features)}")
+            raise bad(path, "features", f"expected n^[0] = {n_x} names, got {len(features)}")
         features = tuple(features)
 
     standardizer = None
@@ -492,18 +385,58 @@ def load_model(path) -> Model:
         mean = _numbers(path, arrays, "x_mean", (n_x, 1), np.float64)
         std = _numbers(path, arrays, "x_std", (n_x, 1), np.float64)
         if np.any(std <= 0):
-            raise _bad(path, "x_std", "expected positive standard deviations")
+            raise bad(path, "x_std", "expected positive standard deviations")
         standardizer = Standardizer(mean, std)
 
-    state = _check_state(path, arrays, template, network) if state_names else None
+    state = _check_state(path, arrays, optimizer_template(config), network) if state_names else None
     return Model(str(path), network, config, classes, features, standardizer, state, version)
+
+
+def _read_model_file(path) -> tuple[int, Config, dict]:
+    """format_version, config (and epoch) read and checked first; then every other member is checked against
+    them (name, declared shape and size) before anything else is decompressed. Returns the arrays with
+    "epoch" as an int when present."""
+    with _npz(path) as archive:
+        headers = member_headers(archive)
+        arrays = {}
+
+        def read(name: str) -> None:
+            expect(path, name, headers[name], PRELUDE[name])
+            arrays[name] = _read_member(path, archive, name)
+
+        if "format_version" not in headers:
+            raise ModelFileError(f"{path}: array 'format_version' is missing: not a dnn model file "
+                                 f"(found {', '.join(sorted(headers)) or 'no arrays'})")
+        read("format_version")
+        version = _scalar_int(path, arrays, "format_version")
+        if version > FORMAT_VERSION:
+            raise ModelFileError(f"{path}: format_version {version} is newer than this dnn supports "
+                                 f"({FORMAT_VERSION}); upgrade dnn-cli to read it")
+        if version < 1:
+            raise bad(path, "format_version", f"expected 1..{FORMAT_VERSION}, got {version}")
+        if "config" not in headers:
+            raise ModelFileError(f"{path}: array 'config' is missing")
+        read("config")
+        raw = _scalar_json(path, arrays, "config")
+        if not isinstance(raw, dict):
+            raise bad(path, "config", f"expected a JSON object, got {type(raw).__name__}")
+        try:
+            config = config_from_dict(raw, source=f"{path}: array 'config'")
+        except ConfigError as e:
+            raise ModelFileError(str(e).splitlines()[0]) from None
+        if "epoch" in headers:
+            read("epoch")
+            arrays["epoch"] = _scalar_int(path, arrays, "epoch")
+            if arrays["epoch"] < 0:
+                raise bad(path, "epoch", f"expected a count >= 0, got {arrays['epoch']}")
+        check_model_members(path, headers, config, arrays.get("epoch"))
+        arrays.update((name, _read_member(path, archive, name)) for name in headers if name not in arrays)
+    return version, config, arrays
 
 
 def _check_state(path, arrays: dict, template: dict, network: Network) -> dict:
     """The training-state arrays of a checkpoint, each checked; JSON ones decoded."""
-    epoch = _scalar_int(path, arrays, "epoch")
-    if epoch < 0:
-        raise _bad(path, "epoch", f"expected a count >= 0, got {epoch}")
+    epoch = arrays["epoch"]
     state = {"epoch": epoch, "costs": _numbers(path, arrays, "costs", (epoch,), np.float64)}
     history = _scalar_json(path, arrays, "history")
     try:
@@ -515,7 +448,7 @@ def _check_state(path, arrays: dict, template: dict, network: Network) -> dict:
             if not _is_int(h.epoch) or not 0 <= h.epoch < max(epoch, 1) or not all(map(_is_number, values)):
                 raise TypeError(f"epoch {h.epoch!r}: expected an epoch number below {epoch} and numbers")
     except TypeError as e:
-        raise _bad(path, "history", f"expected a list of logged epochs ({e})") from None
+        raise bad(path, "history", f"expected a list of logged epochs ({e})") from None
     rng_state = _scalar_json(path, arrays, "rng_state")
     rng = np.random.Generator(np.random.PCG64())
     try:
@@ -523,30 +456,27 @@ def _check_state(path, arrays: dict, template: dict, network: Network) -> dict:
             raise ValueError("expected the state of a PCG64 bit generator")
         rng.bit_generator.state = rng_state
     except (ValueError, TypeError, KeyError) as e:
-        raise _bad(path, "rng_state", str(e)) from None
+        raise bad(path, "rng_state", str(e)) from None
     state["rng"] = rng
     early = _scalar_json(path, arrays, "early_stopping")
     keys = {"best_cost", "best_epoch", "wait", "stopped_early"}
     if (not isinstance(early, dict) or set(early) != keys or not _is_number(early["best_cost"])
             or not (early["best_epoch"] is None or _is_int(early["best_epoch"]))
             or not _is_int(early["wait"]) or early["wait"] < 0 or not isinstance(early["stopped_early"], bool)):
-        raise _bad(path, "early_stopping", f"expected a JSON object with {', '.join(sorted(keys))} (a number, "
-                                           "an epoch or null, a count, true or false)")
+        raise bad(path, "early_stopping", f"expected a JSON object with {', '.join(sorted(keys))} (a number, "
+                                          "an epoch or null, a count, true or false)")
     state.update(early)
     optimizer = {}
     for name, a in template.items():
-        if a.shape == () and a.dtype.kind in "iu":
+        if a.kind == "int":
             optimizer[name] = _scalar_int(path, arrays, f"optimizer_{name}")
         else:
             optimizer[name] = _numbers(path, arrays, f"optimizer_{name}", a.shape, a.dtype)
     state["optimizer"] = optimizer
     if "dev_costs" in arrays:
         # The dev cost after e epochs, e = 0..epoch (the early-stopping check of the parameters saved).
-        dev_costs = arrays["dev_costs"]
-        if dev_costs.dtype != np.float64 or dev_costs.shape != (epoch + 1,):
-            raise _bad(path, "dev_costs", f"expected float64 of shape ({epoch + 1},), got {dev_costs.dtype} of "
-                                          f"shape {dev_costs.shape}")
-        state["dev_costs"] = dev_costs
+        # (its dtype and shape (epoch + 1,) were checked with the other members, see modelmembers.state_rules)
+        state["dev_costs"] = arrays["dev_costs"]
     for prefix in ("best", "last"):
         if f"{prefix}_W1" in arrays:
             state[f"{prefix}_W"] = [_numbers(path, arrays, f"{prefix}_W{l}", W.shape, W.dtype)

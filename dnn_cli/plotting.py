@@ -6,11 +6,13 @@ install is a UsageError that gives the exact command. The grids come from `bound
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from .atomic import atomic_write
 from .boundary import decision_curve, decision_grid
 from .errors import UsageError
 
@@ -58,7 +60,11 @@ def _figure_class():
 
 
 def _save(fig, path) -> None:
-    fig.savefig(path, dpi=DPI)
+    """Render into memory, then write through the atomic writer: an old picture stays whole until the new one
+    is complete, and a symlink at `path` is replaced, never written through."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=Path(path).suffix.lower().lstrip(".") or "png", dpi=DPI)
+    atomic_write(path, buffer.getvalue(), "plot")
 
 
 def _cost_axes(ax, title: str = "cost J per epoch") -> None:

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
+from .. import resources
 from ..errors import DnnError, shorten
 from ..files import check_metrics_path
 
@@ -74,15 +75,19 @@ def fail(error: DnnError) -> typer.Exit:
 def boundary(command):
     """Turn the project's exceptions into a message on stderr and the error's exit code.
 
-    Only DnnError is caught: anything else is a bug and keeps its traceback.
+    Only DnnError is caught, and MemoryError (the machine's limit, not a bug: it becomes one line with the
+    run's memory estimate, exit 2): anything else is a bug and keeps its traceback.
     """
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
+        resources.LAST_ESTIMATE.clear()
         try:
             return command(*args, **kwargs)
         except DnnError as e:
             raise fail(e) from None
+        except MemoryError:
+            raise fail(resources.out_of_memory()) from None
 
     return wrapper
 

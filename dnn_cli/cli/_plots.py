@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..files import check_writable
+from ..atomic import check_writable
 from ..pipeline import prepare
 
 

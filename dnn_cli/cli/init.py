@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
+from ..atomic import atomic_write, check_writable
 from ..errors import UsageError
-from ..files import atomic_write, check_writable
 from ._common import boundary, out
 
 NAME = "init"
@@ -21,8 +21,8 @@ def command(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented starter config that trains as written (the course's flower network)."""
+    check_writable(path, "config")
     if path.exists() and not force:
         raise UsageError(f"{path}: already exists; pass --force to overwrite it")
-    check_writable(path, "config")
-    atomic_write(path, resources.files("dnn_cli").joinpath("starter.yaml").read_bytes())
+    atomic_write(path, resources.files("dnn_cli").joinpath("starter.yaml").read_bytes(), "config")
     out().print(f"wrote {path}; train it with: dnn train {path}")

@@ -44,7 +44,7 @@ def command(
     if out_ is None:
         typer.echo(text.getvalue(), nl=False)
     else:
-        atomic_write(out_, text.getvalue().encode())
+        atomic_write(out_, text.getvalue().encode(), "predictions")
         out().print(f"wrote {len(rows)} predictions to {out_}")
 
 
