@@ -20,4 +20,9 @@ for module in (train, predict, evaluate, shapes, datasets, init, compare_init, c
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except KeyboardInterrupt:  # Ctrl-C outside a command's own handling, e.g. as the process ends
+        from ..__main__ import interrupted
+
+        interrupted()
