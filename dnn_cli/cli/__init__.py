@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import typer
 
 from . import compare_activations, compare_init, datasets, evaluate, gradcheck, init, predict, shapes, train
@@ -22,7 +24,12 @@ for module in (train, predict, evaluate, shapes, datasets, init, compare_init, c
 def main() -> None:
     try:
         app()
-    except KeyboardInterrupt:  # Ctrl-C outside a command's own handling, e.g. as the process ends
+    except KeyboardInterrupt:  # Ctrl-C outside a command's own handling
         from ..__main__ import interrupted
 
         interrupted()
+    finally:
+        # The command has chosen its exit code: a signal arriving while the process ends changes nothing.
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), signal.SIG_IGN)

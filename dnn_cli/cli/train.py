@@ -275,13 +275,13 @@ def _other_outputs(run: _Run) -> list[str]:
 def _stopped_at_once(run: _Run) -> str:
     """A second signal: where the run stopped and what is on disk (every write is atomic: nothing half-written)."""
     state, total, save = run.prepared.state, run.cfg.train.epochs, run.save_path
-    where = {"training": f"during epoch {state.epoch} of {total}", "writing": "while writing the results",
+    where = {"training": f"during epoch {state.epoch + 1} of {total}", "writing": "while writing the results",
              "summary": "while printing the summary"}[run.phase]
     parts = [f"stopped at once {where}"]
     if save is not None:
         entry = run.ledger.get("model")
         if entry is not None:
-            verb = "holds" if run.phase != "training" and entry.written else "still holds"
+            verb = "holds" if entry.written and entry.epoch == state.epoch else "still holds"
             parts.append(f"{save} {verb} the checkpoint of epoch {entry.epoch} (continue with --resume {save})")
         else:
             why = ": the parameters are not finite" if not run.prepared.network.is_finite() else ""
