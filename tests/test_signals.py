@@ -373,6 +373,27 @@ def test_a_failing_metrics_write_still_saves_the_model(cli, tmp_path, monkeypatc
     assert json.loads(kept.read_text())["final"]["cost"] > 0
 
 
+def test_a_failing_plot_write_keeps_the_picture_and_the_model(cli, tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    import dnn_cli.plotting as plotting
+
+    model, picture = tmp_path / "m.npz", tmp_path / "p.png"
+    real = plotting._save
+
+    def save(fig, path):
+        if Path(path) == picture:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+        real(fig, path)
+
+    monkeypatch.setattr(plotting, "_save", save)
+    result = cli("train", FLOWER, "--epochs", 30, "--save", model, "--plot", picture, "-q")
+    assert result.exit_code == 1, result.output
+    (kept,) = tmp_path.glob("p.rescued-*.png")
+    assert _one_error(result.stderr) == (f"dnn: error: {picture}: cannot write the plot: Permission denied; "
+                                         f"saved it to {kept} instead")
+    assert kept.read_bytes().startswith(b"\x89PNG") and load_model(model).epoch == 30
+
+
 # ---------------------------------------------------------------------------------------------
 # Outputs checked before any work
 

@@ -133,7 +133,8 @@ def _train_and_write(run: _Run, quiet: bool) -> int:
     run.phase = "summary"
     if result is None or run.requests.requested:
         say(f"dnn: {_stop_report(run, result is None)}")
-    if not quiet and (result is not None or state.costs):
+    hung_up = run.requests.signum == getattr(signal, "SIGHUP", None)  # the terminal is gone: nobody reads it
+    if not quiet and not hung_up and (result is not None or state.costs):
         _summary(console, cfg, history, final, state, seconds if result is not None else None)
         if result is not None:
             console.print(render.parameters_table(result.network))
