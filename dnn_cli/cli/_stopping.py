@@ -32,11 +32,11 @@ def say(message: str) -> None:
 
 
 @contextlib.contextmanager
-def stop_on_signals(requests: StopRequests, training: callable):
+def stop_on_signals(requests: StopRequests, phase: callable):
     """Route SIGINT, SIGTERM and SIGHUP to `requests` (only possible in the main thread).
 
-    `training()` tells whether epochs are still running (for the message). A signal that the
-    process was told to ignore (nohup, a background job) stays ignored.
+    `phase()` tells what the run is doing ("training", "writing", "summary"), for the message. A
+    signal that the process was told to ignore (nohup, a background job) stays ignored.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -46,7 +46,8 @@ def stop_on_signals(requests: StopRequests, training: callable):
         count = requests.request(signum)
         if count == 1:
             again = "Ctrl-C again to stop at once" if signum == signal.SIGINT else "a second signal stops at once"
-            where = "after this epoch" if training() else "after the writes under way"
+            where = {"training": "after this epoch", "writing": "after the writes under way"}.get(
+                phase(), "after the summary")
             prefix = "" if signum == signal.SIGINT else f"{signal_name(signum)}: "
             say(f"\ndnn: {prefix}stopping {where} ({again})")
         elif count == 2:

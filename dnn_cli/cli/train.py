@@ -78,7 +78,7 @@ def command(
     run = _Run(prepared, cfg, save, checkpoint_every, metrics_out, plot)
     if model is not None and save is not None and same_file(resume, save):
         run.ledger.entries["model"] = Entry(save, model.epoch, written=False)
-    with stop_on_signals(run.requests, lambda: run.phase == "training"):
+    with stop_on_signals(run.requests, lambda: run.phase):
         try:
             code = _train_and_write(run, quiet)
         except KeyboardInterrupt as stop:  # StopNow (a second signal), or Ctrl-C outside the main thread
