@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+import numpy as np
+
 from .errors import ModelFileError, UsageError, shorten
 from .files import differing_keys
 from .losses import resolve_loss
@@ -94,6 +96,34 @@ def check_resumable(model, config, config_path) -> list[str]:
         notes.append(f"{config_path} differs from the checkpoint's config in {', '.join(ignored)}, which has no "
                      "effect on a resumed run: the checkpoint's parameters replace the initial ones")
     return notes
+
+
+def _plain(values) -> list | None:
+    return None if values is None else [v.item() if isinstance(v, np.generic) else v for v in values]
+
+
+def check_same_data(model, prepared) -> None:
+    """After the data is loaded: a checkpoint continues only on the data it was trained on.
+
+    The config may be unchanged while the data file was edited: the feature names, the classes and
+    the training split's standardisation statistics stored in the checkpoint must match exactly.
+    """
+    train = prepared.train
+    problems = []
+    if model.features is not None and list(model.features) != list(train.feature_names):
+        problems.append(f"its feature columns are {shorten(list(model.features), 200)}, the data's are "
+                        f"{shorten(list(train.feature_names), 200)}")
+    if model.classes is not None and train.classes is not None and _plain(model.classes) != _plain(train.classes):
+        problems.append(f"its classes are {shorten(_plain(model.classes), 200)}, the data's are "
+                        f"{shorten(_plain(train.classes), 200)}")
+    saved, fitted = model.standardizer, prepared.standardizer
+    if saved is not None and fitted is not None and not (
+            np.array_equal(saved.mean, fitted.mean) and np.array_equal(saved.std, fitted.std)):
+        problems.append("the training split's feature means or standard deviations differ from those it was "
+                        "trained with")
+    if problems:
+        raise UsageError("\n".join(f"{model.path}: cannot resume on this data ({train.source}): {problem}; the "
+                                    f"data changed since the checkpoint" for problem in problems))
 
 
 class StopRun(Exception):

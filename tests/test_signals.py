@@ -494,6 +494,24 @@ def test_resume_notes_legitimate_training_changes(cli, checkpoint):
     assert "differs from the checkpoint's config in train.batch_size, train.l2, train.log_every" in result.stderr
 
 
+def test_resume_refuses_data_that_changed_under_the_same_config(cli, tmp_path):
+    shutil.copy(CONFIGS / "fruit.yaml", tmp_path / "fruit.yaml")
+    data = tmp_path / "fruit.csv"
+    shutil.copy(CONFIGS / "fruit.csv", data)
+    model = tmp_path / "m.npz"
+    assert cli("train", tmp_path / "fruit.yaml", "--epochs", 20, "--save", model, "-q").exit_code == 0
+    header, first, *rest = data.read_text().splitlines()
+    cells = first.split(",")
+    cells[0] = str(float(cells[0]) + 1.0)
+    data.write_text("\n".join([header, ",".join(cells), *rest]) + "\n")
+    assert_input_error(cli("train", tmp_path / "fruit.yaml", "--epochs", 30, "--resume", model, "-q"),
+                       f"{model}: cannot resume on this data", "feature means or standard deviations differ",
+                       "the data changed since the checkpoint")
+    data.write_text("\n".join([header.replace(header.split(",")[0], "mass", 1), first, *rest]) + "\n")
+    assert_input_error(cli("train", tmp_path / "fruit.yaml", "--epochs", 30, "--resume", model, "-q"),
+                       "its feature columns are")
+
+
 def _leaf_keys(data: dict, prefix: str = "") -> list[str]:
     keys = []
     for key, value in data.items():

@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from .. import render
-from ..checkpointing import Entry, Ledger, StopRequests, StopRun, check_resumable, checkpoint_due
+from ..checkpointing import Entry, Ledger, StopRequests, StopRun, check_resumable, check_same_data, checkpoint_due
 from ..config import load_config
 from ..errors import TrainingError, UsageError
 from ..files import (
@@ -74,6 +74,7 @@ def command(
         parameters = load_parameters(init_from, cfg.model.layers) if init_from is not None else None
     prepared = prepare(cfg, source=str(config), parameters=parameters)
     if model is not None:
+        check_same_data(model, prepared)
         restore_state(prepared.state, model)
     run = _Run(prepared, cfg, save, checkpoint_every, metrics_out, plot)
     if model is not None and save is not None and same_file(resume, save):
