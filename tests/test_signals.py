@@ -144,13 +144,13 @@ def test_sigterm_and_sighup_stop_after_the_epoch_save_and_exit_128_plus_n(tmp_pa
 @pytest.mark.slow
 def test_ctrl_c_while_the_modules_load_exits_130_with_one_line(tmp_path):
     process = subprocess.Popen([sys.executable, "-X", "importtime", "-m", "dnn_cli", "train", str(FLOWER), "-q",
-                                "--epochs", "5"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                "--epochs", FOREVER], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
     lines = []
     try:
         for line in process.stderr:  # -X importtime: one line per module, as each is loaded
             lines.append(line)
-            if line.split("|")[-1].strip() == "dnn_cli.errors":
+            if line.split("|")[-1].strip() == "typer":  # the command line is loading: rich, numpy... come next
                 break
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=60)
@@ -161,7 +161,10 @@ def test_ctrl_c_while_the_modules_load_exits_130_with_one_line(tmp_path):
     assert process.returncode == 130, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
     messages = [line for line in err.splitlines() if line.startswith("dnn:")]
-    assert len(messages) == 1, messages
+    if any("epoch" in m for m in messages):  # a very slow machine: the signal came once training ran
+        assert "interrupted after epoch" in messages[-1], messages
+    else:
+        assert messages == ["dnn: interrupted"], messages
 
 
 @pytest.mark.slow
