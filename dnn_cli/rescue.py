@@ -7,6 +7,7 @@ to a new file next to it, and failing that to a new file in the system's tempora
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from dataclasses import dataclass
@@ -48,12 +49,12 @@ def write_or_rescue(path, write, *, known_error: OSError | None = None) -> Rescu
         try:
             write(Path(name))
             return Rescued(error, Path(name))
-        except OSError as e:
-            rescue_error = e
-            try:
+        except BaseException as e:  # an OSError, or a stop request: either way no empty file is left behind
+            with contextlib.suppress(OSError):
                 os.unlink(name)
-            except OSError:
-                pass
+            if not isinstance(e, OSError):
+                raise
+            rescue_error = e
     return Rescued(error, None, rescue_error)
 
 
