@@ -218,8 +218,9 @@ def _raise_signals_at(monkeypatch, name: str, signals, when=lambda *args, **kwar
     monkeypatch.setattr(train_command, name, wrapped)
 
 
-def test_ctrl_c_during_the_final_writes_lets_them_finish_and_says_so(cli, tmp_path, monkeypatch):
-    _raise_signals_at(monkeypatch, "write_metrics", [signal.SIGINT])
+@pytest.mark.parametrize("during", ["save_model", "write_metrics"])
+def test_ctrl_c_during_the_final_writes_lets_them_finish_and_says_so(cli, tmp_path, monkeypatch, during):
+    _raise_signals_at(monkeypatch, during, [signal.SIGINT])
     model, metrics = tmp_path / "m.npz", tmp_path / "m.json"
     result = cli("train", FLOWER, "--epochs", 30, "--save", model, "--metrics-out", metrics, "-q")
     assert result.exit_code == 130, result.output
@@ -362,6 +363,17 @@ def test_a_failing_checkpoint_stops_the_run_and_keeps_it(cli, tmp_path, monkeypa
     (kept,) = tmp_path.glob("m.rescued-*.npz")
     assert f"saved it to {kept} instead" in _one_error(result.stderr)
     assert load_model(kept).epoch == 20 and load_model(target).epoch == 10
+
+
+def test_a_save_that_fails_everywhere_says_the_model_is_lost(cli, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    _failing_atomic_write(monkeypatch, lambda path: True)
+    result = cli("train", FLOWER, "--epochs", 30, "--save", tmp_path / "m.npz", "-q")
+    assert result.exit_code == 1, result.output
+    assert _one_error(result.stderr) == (f"dnn: error: {tmp_path / 'm.npz'}: cannot write the model: No space left "
+                                         "on device; could not write it anywhere else either (No space left on "
+                                         "device): the model is lost")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_failing_metrics_write_still_saves_the_model(cli, tmp_path, monkeypatch):
