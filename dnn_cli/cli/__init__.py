@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from typing import Annotated
 
@@ -62,3 +63,12 @@ def main() -> None:
     except BrokenPipeError:
         silence_stdout()
         sys.exit(BROKEN_PIPE)
+    except KeyboardInterrupt:  # Ctrl-C outside a command's own handling
+        from ..__main__ import interrupted
+
+        interrupted()
+    finally:
+        # The command has chosen its exit code: a signal arriving while the process ends changes nothing.
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), signal.SIG_IGN)

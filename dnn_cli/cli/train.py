@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import signal
-import threading
+import time
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -13,12 +12,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColum
 from rich.text import Text
 
 from .. import render
+from ..checkpointing import Entry, Ledger, StopRequests, StopRun, check_resumable, check_same_data, checkpoint_due
 from ..config import load_config
-from ..errors import ModelFileError, TrainingError, UsageError
+from ..errors import TrainingError, UsageError
 from ..files import (
     check_metrics_path,
     check_writable,
-    differing_keys,
     load_model,
     load_parameters,
     metrics_document,
@@ -26,10 +25,13 @@ from ..files import (
     save_model,
     write_metrics,
 )
+from ..outputs import check_distinct_files, check_model_path, same_file
 from ..pipeline import fit, prepare
+from ..rescue import reason, write_or_rescue
 from ..training import cost_curve, final_metrics
 from ._common import Epochs, Overrides, Seed, boundary, err, out
 from ._plots import check_plot_option, data_for_plot
+from ._stopping import say, signal_name, stop_on_signals
 
 NAME = "train"
 
@@ -62,49 +64,90 @@ def command(
         typer.echo(cfg.to_yaml(), nl=False)
         return
     _check_options(save, init_from, resume, checkpoint_every, metrics_out, plot)
+    check_distinct_files(config, cfg, save=save, init_from=init_from, resume=resume, metrics_out=metrics_out,
+                         plot=plot)
     model = load_model(resume) if resume is not None else None
     if model is not None:
-        parameters = _resumable(model, cfg, config)
+        for note in check_resumable(model, cfg, config):
+            typer.echo(f"dnn: note: {note}", err=True)
+        parameters = model.resume_parameters()
     else:
         parameters = load_parameters(init_from, cfg.model.layers) if init_from is not None else None
     prepared = prepare(cfg, source=str(config), parameters=parameters)
     if model is not None:
+        check_same_data(model, prepared)
         restore_state(prepared.state, model)
-    run = _Run(prepared, cfg, save, checkpoint_every)
+    run = _Run(prepared, cfg, save, checkpoint_every, metrics_out, plot)
+    if model is not None and save is not None and same_file(resume, save):
+        run.ledger.entries["model"] = Entry(save, model.epoch, written=False)
+    with stop_on_signals(run.requests, lambda: run.phase):
+        try:
+            code = _train_and_write(run, quiet)
+        except KeyboardInterrupt as stop:  # StopNow (a second signal), or Ctrl-C outside the main thread
+            run.ledger.settle()
+            if run.requests.signum is None:
+                run.requests.request(getattr(stop, "signum", signal.SIGINT))
+            say(f"dnn: {_stopped_at_once(run)}")
+            raise typer.Exit(128 + run.requests.signum) from None
+    if code:
+        raise typer.Exit(code)
+
+
+def _train_and_write(run: _Run, quiet: bool) -> int:
+    """Train (to the end, or to the epoch a signal or a failed checkpoint stops at), write, summarise.
+
+    Returns the exit code: 0, 1 when an output could not be written where asked, 128 + N after signal N.
+    """
+    prepared, cfg, save = run.prepared, run.cfg, run.save_path
     console = out()
     progress = _progress(enabled=not quiet)
+    start = time.perf_counter()
     try:
-        with progress, _deferred_interrupt(run):
+        with progress:
             task = progress.add_task("training", total=cfg.train.epochs, cost=None, completed=prepared.state.epoch)
             result = fit(prepared, callback=lambda r: run.after_epoch(r, lambda: progress.update(
                 task, completed=r.epoch + 1, cost=r.cost)))
     except TrainingError:
-        if save is not None and run.saved_epoch is not None:
-            typer.echo(f"dnn: kept the checkpoint of epoch {run.saved_epoch} in {save}; the parameters after it "
-                       "are not saved", err=True)
+        kept = run.ledger.get("model")
+        if save is not None and kept is not None:
+            say(f"dnn: kept the checkpoint of epoch {kept.epoch} in {save}; the parameters after it are not saved")
         elif save is not None:
-            typer.echo(f"dnn: nothing saved to {save}: the run diverged", err=True)
+            say(f"dnn: nothing saved to {save}: the run diverged")
         raise
-    except KeyboardInterrupt:
-        _interrupted(run, console, metrics_out, plot, quiet)
-        raise typer.Exit(130) from None
-    for warning in result.warnings:
-        typer.echo(f"dnn: warning: {warning}", err=True)
+    except StopRun:
+        result = None
+    run.phase = "writing"
+    state = prepared.state
+    if result is None:
+        train, dev = prepared.train, prepared.dev
+        final = final_metrics(prepared.network, train.X, train.y, dev.X if dev else None, dev.y if dev else None)
+        history, seconds, warnings = state.history, time.perf_counter() - start, []
+    else:
+        history, final, seconds, warnings = result.history, result.final, result.seconds, result.warnings
+    for warning in warnings:
+        say(f"dnn: warning: {warning}")
+    failed = not run.write_model(stopped=result is None)
     config_dict = cfg.to_dict()
-    if save is not None:
-        run.save(with_state=True)
-    if metrics_out is not None:
-        write_metrics(metrics_out, metrics_document(config_dict, result.history, result.final, result.seconds,
-                                                    warnings=result.warnings, curve=cost_curve(result.state)))
-    if plot is not None:
-        _plot(plot, prepared)
-    if quiet:
-        return
-    _summary(console, cfg, result.history, result.final, result.state, result.seconds)
-    console.print(render.parameters_table(result.network))
-    for path, what in ((save, "model"), (metrics_out, "metrics"), (plot, "plot")):
-        if path is not None:
-            console.print(f"saved the {what} to {path}")
+    if run.metrics_out is not None:
+        document = metrics_document(config_dict, history, final, seconds, warnings=warnings, curve=cost_curve(state))
+        failed |= not run.write("metrics", run.metrics_out, lambda path: write_metrics(path, document))
+    if run.plot is not None:
+        failed |= not run.write("plot", run.plot, lambda path: _plot(path, prepared))
+    run.phase = "summary"
+    if result is None or run.requests.requested:
+        say(f"dnn: {_stop_report(run, result is None)}")
+    hung_up = run.requests.signum == getattr(signal, "SIGHUP", None)  # the terminal is gone: nobody reads it
+    if not quiet and not hung_up and (result is not None or state.costs):
+        _summary(console, cfg, history, final, state, seconds if result is not None else None)
+        if result is not None:
+            console.print(render.parameters_table(result.network))
+            for what in ("model", "metrics", "plot"):
+                entry = run.ledger.get(what)
+                if entry is not None and entry.written:
+                    console.print(f"saved the {what} to {entry.path}")
+    if failed or run.failure is not None:
+        return 1
+    return 128 + run.requests.signum if run.requests.requested else 0
 
 
 def _check_options(save, init_from, resume, checkpoint_every, metrics_out, plot) -> None:
@@ -118,105 +161,139 @@ def _check_options(save, init_from, resume, checkpoint_every, metrics_out, plot)
         if save is None:
             raise UsageError("--checkpoint-every needs --save MODEL.npz: the file the checkpoints are written to")
     if save is not None:
+        check_model_path(save)
         check_writable(save, "model")
     if metrics_out is not None:
         check_metrics_path(metrics_out)
     check_plot_option(plot)
 
 
-def _resumable(model, cfg, config_path) -> dict:
-    """The checkpoint's parameters, after checking the config can continue its run."""
-    if model.state is None:
-        raise ModelFileError(f"{model.path}: holds no training state to resume; use --init-from to start a new "
-                             "run from its parameters")
-    if list(model.network.layers) != list(cfg.model.layers):
-        raise ModelFileError(f"{model.path}: has layers {model.network.layers}, but {config_path} has "
-                             f"model.layers {cfg.model.layers}")
-    if model.state["stopped_early"]:
-        raise UsageError(f"{model.path}: its run stopped early at epoch {model.epoch} (best epoch "
-                         f"{model.state['best_epoch']}); there is nothing to resume")
-    if model.epoch >= cfg.train.epochs:
-        raise UsageError(f"{model.path}: has already run {model.epoch} epochs and train.epochs is "
-                         f"{cfg.train.epochs}; pass --epochs N with N > {model.epoch} to continue")
-    changed = [key for key in differing_keys(model.config.to_dict(), cfg.to_dict()) if key != "train.epochs"]
-    if changed:
-        typer.echo(f"dnn: note: {config_path} differs from the checkpoint's config in {', '.join(changed)}; "
-                   "the resumed run will not match an uninterrupted one", err=True)
-    return model.resume_parameters()
-
-
 class _Run:
-    """What the training callback needs: checkpoints every N epochs and a clean stop on Ctrl-C."""
+    """One training run's checkpoints, stop requests and writes, and what they left on disk."""
 
-    def __init__(self, prepared, cfg, save, checkpoint_every):
+    def __init__(self, prepared, cfg, save, checkpoint_every, metrics_out, plot):
         self.prepared, self.cfg, self.save_path, self.every = prepared, cfg, save, checkpoint_every
-        self.stop_requested = False
-        self.at_epoch_boundary = False
-        self.saved_epoch = None  # the epoch count of the last checkpoint this run wrote
+        self.metrics_out, self.plot = metrics_out, plot
+        self.save_existed = save is not None and save.exists()
+        self.requests = StopRequests()
+        self.ledger = Ledger()
+        self.phase = "training"  # then "writing", then "summary"
+        self.failure = None  # the OSError of a checkpoint that could not be written
+        self.rescued = {}  # output -> Rescued, for the writes that failed
 
     def after_epoch(self, result, update_progress) -> None:
         update_progress()
         done = result.epoch + 1
-        if self.every and done % self.every == 0 and done < self.cfg.train.epochs:
-            self.save(with_state=True)
-        if self.stop_requested:
-            self.at_epoch_boundary = True
-            raise KeyboardInterrupt
+        if checkpoint_due(done, self.every, self.cfg.train.epochs):
+            try:
+                self._save_model(self.save_path)
+            except OSError as e:
+                self.ledger.abandon()
+                self.failure = e
+                raise StopRun from None
+        if self.requests.requested:
+            raise StopRun
 
-    def request_stop(self, signum, frame) -> None:
-        """SIGINT: the first stops after the current epoch (so the state is exact), the second at once."""
-        if self.stop_requested:
-            raise KeyboardInterrupt
-        self.stop_requested = True
-        typer.echo("\ndnn: stopping after this epoch (Ctrl-C again to stop at once)", err=True)
-
-    def save(self, *, with_state: bool) -> None:
+    def _save_model(self, path) -> None:
+        """The model with its training state: a checkpoint, valid at an epoch boundary only."""
         p = self.prepared
-        save_model(self.save_path, p.network, self.cfg.to_dict(), classes=p.train.classes,
-                   standardizer=p.standardizer, features=p.train.feature_names,
-                   state=p.state if with_state else None)
-        self.saved_epoch = p.state.epoch
+        self.ledger.start("model", path, p.state.epoch)
+        save_model(path, p.network, self.cfg.to_dict(), classes=p.train.classes, standardizer=p.standardizer,
+                   features=p.train.feature_names, state=p.state)
+        self.ledger.done()
+
+    def write(self, what: str, path, write, known_error=None) -> bool:
+        """Write one output; when the system refuses, say so and put the result elsewhere. False on failure."""
+        epoch = self.prepared.state.epoch if what == "model" else None
+        self.ledger.start(what, path, epoch)
+        rescued = write_or_rescue(path, write, known_error=known_error)
+        if rescued is None:
+            self.ledger.done()
+            return True
+        self.ledger.abandon()
+        self.rescued[what] = rescued
+        say(f"dnn: error: {path}: cannot write the {what}: {reason(rescued.error)}; {_rescue_text(what, rescued)}")
+        return False
+
+    def write_model(self, *, stopped: bool) -> bool:
+        """The final save, when --save was given; False when it failed (after a failed checkpoint: straight to
+        the rescue file). A stopped run saves only finite parameters."""
+        if self.save_path is None or stopped and not self.prepared.network.is_finite():
+            return True
+        p = self.prepared
+        return self.write("model", self.save_path, lambda path: save_model(
+            path, p.network, self.cfg.to_dict(), classes=p.train.classes, standardizer=p.standardizer,
+            features=p.train.feature_names, state=p.state), known_error=self.failure)
 
 
-@contextlib.contextmanager
-def _deferred_interrupt(run: _Run):
-    """Route SIGINT to `run.request_stop` while training (only possible in the main thread)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, run.request_stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+def _rescue_text(what: str, rescued) -> str:
+    if rescued.path is None:
+        return (f"could not write it anywhere else either ({reason(rescued.rescue_error)}): the {what} "
+                "is lost")
+    resume = f" (continue with --resume {rescued.path})" if what == "model" else ""
+    return f"saved it to {rescued.path} instead{resume}"
 
 
-def _interrupted(run: _Run, console, metrics_out, plot, quiet) -> None:
-    """Ctrl-C: save when --save was given, say where training stopped, print the summary so far."""
-    prepared, cfg = run.prepared, run.cfg
-    state = prepared.state
-    message = f"interrupted after epoch {state.epoch} of {cfg.train.epochs}"
-    if run.save_path is not None:
-        if not prepared.network.is_finite():
-            message += f"; nothing saved to {run.save_path}: the parameters are not finite"
-        elif run.at_epoch_boundary:
-            run.save(with_state=True)
-            message += (f"; saved the parameters and training state to {run.save_path} "
-                        f"(continue with --resume {run.save_path})")
+def _stop_report(run: _Run, stopped: bool) -> str:
+    """What a run stopped by a signal or a failed checkpoint did: where it stopped, what it saved."""
+    state, total, save = run.prepared.state, run.cfg.train.epochs, run.save_path
+    signum = run.requests.signum
+    if not stopped:
+        head = f"interrupted ({signal_name(signum)}) during the final writes, after all {total} epochs"
+    elif run.failure is not None:
+        head = (f"stopped after epoch {state.epoch} of {total}: the checkpoint could not be written "
+                f"({reason(run.failure)})")
+    elif signum == signal.SIGINT:
+        head = f"interrupted after epoch {state.epoch} of {total}"
+    else:
+        head = f"stopped by {signal_name(signum)} after epoch {state.epoch} of {total}"
+    parts = [head]
+    if save is not None:
+        entry = run.ledger.get("model")
+        rescued = run.rescued.get("model")
+        if entry is not None and entry.written and entry.epoch == state.epoch:
+            parts.append(f"saved the parameters and training state to {save} (continue with --resume {save})")
+        elif rescued is not None:
+            parts.append(f"the model is in {rescued.path}" if rescued.path else "the model is not saved")
         else:
-            run.save(with_state=False)
-            message += (f"; saved the current parameters (mid-epoch, so without training state: start from "
-                        f"them with --init-from) to {run.save_path}")
-    typer.echo(f"dnn: {message}", err=True)
-    train, dev = prepared.train, prepared.dev
-    final = final_metrics(prepared.network, train.X, train.y, dev.X if dev else None, dev.y if dev else None)
-    if metrics_out is not None:
-        write_metrics(metrics_out, metrics_document(cfg.to_dict(), state.history, final, 0.0,
-                                                    curve=cost_curve(state)))
-    if plot is not None:
-        _plot(plot, prepared)
-    if not quiet and state.costs:
-        _summary(console, cfg, state.history, final, state, None)
+            parts.append(f"nothing saved to {save}: the parameters are not finite")
+    return "; ".join(parts + _other_outputs(run))
+
+
+def _other_outputs(run: _Run) -> list[str]:
+    """What became of --metrics-out and --plot, once the writes have begun."""
+    parts = []
+    for what, path in (("metrics", run.metrics_out), ("plot", run.plot)):
+        if path is None:
+            continue
+        entry, rescued = run.ledger.get(what), run.rescued.get(what)
+        if entry is not None:
+            parts.append(f"wrote the {what} to {path}")
+        elif rescued is not None and rescued.path is not None:
+            parts.append(f"wrote the {what} to {rescued.path}")
+        else:
+            parts.append(f"did not write the {what}")
+    return parts
+
+
+def _stopped_at_once(run: _Run) -> str:
+    """A second signal: where the run stopped and what is on disk (every write is atomic: nothing half-written)."""
+    state, total, save = run.prepared.state, run.cfg.train.epochs, run.save_path
+    where = {"training": f"during epoch {state.epoch + 1} of {total}", "writing": "while writing the results",
+             "summary": "while printing the summary"}[run.phase]
+    parts = [f"stopped at once {where}"]
+    if save is not None:
+        entry = run.ledger.get("model")
+        if entry is not None:
+            verb = "holds" if entry.written and entry.epoch == state.epoch else "still holds"
+            parts.append(f"{save} {verb} the checkpoint of epoch {entry.epoch} (continue with --resume {save})")
+        else:
+            why = ": the parameters are not finite" if not run.prepared.network.is_finite() else ""
+            left = " (the file there is left as it was)" if run.save_existed else ""
+            parts.append(f"nothing saved to {save}{why}{left}")
+    if run.phase != "training":
+        parts += _other_outputs(run)
+    return "; ".join(parts)
 
 
 def _summary(console, cfg, history, final, state, seconds) -> None:
@@ -228,7 +305,7 @@ def _summary(console, cfg, history, final, state, seconds) -> None:
 
 
 def _plot(path, prepared) -> None:
-    """The cost curve (train, dev at logged epochs) and the model panel in the data's own units."""
+    """The cost curve (train, dev every epoch, the best epoch marked) and the model panel in the data's own units."""
     from .. import plotting
 
     state = prepared.state
