@@ -15,20 +15,13 @@ from rich.text import Text
 from .. import render
 from ..config import load_config
 from ..errors import ModelFileError, TrainingError, UsageError
-from ..files import (
-    check_metrics_path,
-    check_writable,
-    differing_keys,
-    load_model,
-    load_parameters,
-    metrics_document,
-    restore_state,
-    save_model,
-    write_metrics,
-)
+from ..io.atomic import check_writable
+from ..io.metricsfile import metrics_document, write_metrics
+from ..io.modelfile import load_model, load_parameters, save_model
+from ..io.statefile import differing_keys, restore_state
 from ..pipeline import fit, prepare
 from ..training import cost_curve, final_metrics
-from ._common import Epochs, Overrides, Seed, boundary, err, out
+from ._common import Epochs, Overrides, Seed, boundary, check_metrics_path, err, out
 from ._plots import check_plot_option, data_for_plot
 
 NAME = "train"
