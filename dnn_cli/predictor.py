@@ -16,10 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import datasets
 from .errors import SUGGEST_LIMIT, DataError, UsageError, listed
 from .io.csvfile import check_not_data, parse_int_label, parse_number, quoted
-from .io.tables import ArrayTable, check_numeric, read_table
+from .io.tables import ArrayTable, check_numeric, has_header, read_table
 from .metrics import classification_report, regression_report
 
 
@@ -47,8 +46,8 @@ class Inputs:
 
 
 def named_features(model) -> bool:
-    """True when a model's stored feature names came from a file's header, not made up as x1, x2, ..."""
-    return model.features is not None and tuple(model.features) != datasets.feature_names(len(model.features))
+    """True when a model's stored feature names came from a training file's header (a CSV), not made up."""
+    return model.features is not None and has_header(str(model.config.data.source))
 
 
 def read_inputs(path, *, n_x: int, feature_names=None, label: str | None = None, named: bool = True,

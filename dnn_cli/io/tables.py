@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -87,8 +88,16 @@ def read_npz_table(path: Path) -> ArrayTable:
         return ArrayTable(str(path), X, y, tuple(archive.files))
 
 
-# The one registry of data formats: suffix (lower case) -> reader.
-READERS: dict[str, Callable[[Path], TextTable | ArrayTable]] = {".csv": read_csv_table, ".npz": read_npz_table}
+class Reader(NamedTuple):
+    """A data format: `read(path)` gives its table; `header`: True when the format names its columns (a
+    TextTable), so a model trained on it matches a new file's columns by name."""
+
+    read: Callable[[Path], TextTable | ArrayTable]
+    header: bool
+
+
+# The one registry of data formats: suffix (lower case) -> its Reader.
+READERS: dict[str, Reader] = {".csv": Reader(read_csv_table, header=True), ".npz": Reader(read_npz_table, header=False)}
 
 
 def suffixes_text() -> str:
@@ -108,7 +117,13 @@ def read_table(path) -> TextTable | ArrayTable:
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise DataError(f"{path}: expected a data file ending in {suffixes_text()}, got '{path.suffix or path.name}'")
-    return reader(path)
+    return reader.read(path)
+
+
+def has_header(source: str) -> bool:
+    """True when `source` is a data file of a format that names its columns (see Reader.header)."""
+    reader = READERS.get(Path(source).suffix.lower())
+    return reader is not None and reader.header
 
 
 def check_task(task: str) -> None:
