@@ -74,7 +74,7 @@ def make_problem(w: Workload, m: int, dtype: str, seed: int = 0) -> dict:
     rng = np.random.default_rng(seed)
     if w.data in ("flower", "circles"):
         sys.path.insert(0, str(ROOT))
-        from dnn_cli.data import make_dataset
+        from dnn_cli.datasets import make_dataset
 
         ds = make_dataset(w.data, rng, n_samples=m)
         X, y = ds.X, ds.y[0]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import ModelFileError, UsageError, shorten
-from .files import differing_keys
+from .io.statefile import differing_keys
 from .losses import resolve_loss
 
 REFUSE, NOTE, IGNORED = "refuse", "note", "ignored"

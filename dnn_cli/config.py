@@ -14,8 +14,8 @@ from typing import Any
 from .config_problems import dotted, validate
 from .config_reference import reference_yaml
 from .errors import ConfigError, shorten, suggest
+from .io.configfile import read_config_text
 from .schema import (
-    FILE_SUFFIXES,
     MAX_SEED,
     MODELS,
     SECTIONS,
@@ -28,7 +28,7 @@ from .schema import (
 )
 from .yaml_loader import parse_yaml
 
-__all__ = ["FILE_SUFFIXES", "MAX_SEED", "ActivationsSpec", "Config", "DataConfig", "EarlyStoppingConfig",
+__all__ = ["MAX_SEED", "ActivationsSpec", "Config", "DataConfig", "EarlyStoppingConfig",
            "ModelConfig", "TrainConfig", "config_from_dict", "load_config", "parse_override", "parse_yaml",
            "reference_yaml"]
 
@@ -92,17 +92,7 @@ def load_config(path, overrides=(), **flags) -> Config:
     """
     path = Path(path)
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{source}: no such config file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{source}: expected a YAML file, got a directory") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{source}: expected UTF-8 text, got undecodable bytes") from None
-    except OSError as e:
-        raise ConfigError(f"{source}: cannot read the config: {e.strerror}") from None
-    raw, lines = parse_yaml(text, source)
+    raw, lines = parse_yaml(read_config_text(path), source)
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):

@@ -7,12 +7,25 @@ Each kind carries the exit code the command line uses for it: 2 for bad input
 from __future__ import annotations
 
 import difflib
+import itertools
+import numbers
+
+SUGGEST_LIMIT = 1000  # choices looked at for "did you mean": difflib is slow per choice
+LIST_LIMIT = 200  # characters of a name list in a message
 
 
 class DnnError(Exception):
-    """Base of every error a user can cause; `exit_code` is what the CLI exits with."""
+    """Base of every error a user can cause; `exit_code` is what the CLI exits with.
+
+    options: how the message names a library parameter (e.g. 'by_position=True') mapped to the command-line
+    option that sets it ('--by-position'); the CLI shows the option, a library caller the parameter.
+    """
 
     exit_code = 2
+
+    def __init__(self, message: str = "", *, options: dict[str, str] | None = None):
+        super().__init__(message)
+        self.options = dict(options or {})
 
 
 class ConfigError(DnnError):
@@ -43,7 +56,7 @@ def suggest(name, choices) -> str:
     Close means similar spelling, or `name` being the initials of a snake_case choice
     ('lr' -> 'learning_rate').
     """
-    choices = [str(c) for c in choices]
+    choices = [str(c) for c in itertools.islice(choices, SUGGEST_LIMIT)]
     name = str(name)[:200]
     close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
     if not close:
@@ -80,6 +93,34 @@ def shown(value, limit: int = 60) -> str:
         return shorten(repr(value), limit)
     except ValueError:  # an integer too long for repr
         return "a huge number"
+
+
+def listed(names, limit: int = LIST_LIMIT) -> str:
+    """Names joined with ', ', cut at a name boundary when long: 'a, b, c, ... and 990 more'."""
+    names = [str(n) for n in names]
+    text = ", ".join(names)
+    if len(text) <= limit:
+        return text
+    shown, used = [], 0
+    for name in names:
+        if len(name) > limit // 2:
+            name = name[: limit // 2 - 1] + "…"
+        if used + len(name) + 2 > limit - 20 and shown:
+            break
+        shown.append(name)
+        used += len(name) + 2
+    more = len(names) - len(shown)
+    return ", ".join(shown) + (f", ... and {more} more" if more else "")
+
+
+def is_int(value) -> bool:
+    """True for an integer (Python's or NumPy's), False for a bool: True is not a count."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def is_real(value) -> bool:
+    """True for a real number (int, float, NumPy's), False for a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def lookup(registry: dict, name, what: str):

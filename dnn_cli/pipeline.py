@@ -13,13 +13,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .cells import parse_float
-from .columns import listed
-from .data import DATASETS, Dataset, Standardizer, load_file, make_dataset, split
-from .data_paths import check_data_path
-from .errors import ConfigError, DataError, shorten
+from .datasets import DATASETS, Dataset, make_dataset
+from .errors import ConfigError, DataError, listed, shorten
+from .io.csvfile import parse_float
+from .io.tables import check_data_path, load_file
 from .losses import resolve_loss
 from .network import Network
+from .preprocessing import Standardizer, split
 from .resources import check_fits, data_bytes, training_bytes
 from .training import TrainingState, new_state, train
 
@@ -58,7 +58,7 @@ def task_of(config) -> str:
 
 
 def load_dataset(config, rng, source: str = "<config>") -> Dataset:
-    """The config's data: a built-in dataset drawn from `rng`, or a CSV/NPZ file."""
+    """The config's data: a built-in dataset drawn from `rng`, or a data file (see io.tables.READERS)."""
     data = config.data
     task = task_of(config)
     if data.is_file():

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import atomic_write
 from .boundary import decision_curve, decision_grid
 from .errors import UsageError
+from .io.atomic import atomic_write
 
 INSTALL = "pip install -e '.[plot]'"
 DPI = 100

@@ -1,12 +1,9 @@
 """Memory a run needs, estimated before anything large is allocated, against what the machine, the memory
-cgroup and the process limits allow; and the NPZ member headers, read before any member is decompressed."""
+cgroup and the process limits allow (read from the kernel's /proc and /sys status files)."""
 
 from __future__ import annotations
 
 import os
-import zipfile
-import zlib
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -141,7 +138,8 @@ def training_bytes(layers, m: int, batch_size, dtype: str, optimizer: str) -> in
     return item * (parameters * (2 + MOMENTS.get(optimizer, 2)) + activations)
 
 
-def _gib(n: int) -> str:
+def gib(n: int) -> str:
+    """n bytes in MiB or GiB, for a message."""
     return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB"
 
 
@@ -154,72 +152,16 @@ def check_fits(needed: int, what: str, source: str = "") -> None:
     found = _available()
     if found is not None and needed > found[0]:
         prefix = f"{source}: " if source else ""
-        raise ConfigError(f"{prefix}{what} needs about {_gib(needed)} of memory, but only {_gib(found[0])} "
+        raise ConfigError(f"{prefix}{what} needs about {gib(needed)} of memory, but only {gib(found[0])} "
                           f"is available{found[1]}; use fewer samples or smaller layers")
 
 
 def out_of_memory() -> ConfigError:
     """The error for a MemoryError that got past the estimates: the last estimate and what is available now."""
     found = _available()
-    now = f"{_gib(found[0])} is available{found[1]}" if found is not None else "the available memory is unknown"
+    now = f"{gib(found[0])} is available{found[1]}" if found is not None else "the available memory is unknown"
     if not LAST_ESTIMATE:
         return ConfigError(f"out of memory ({now}); use less data or smaller layers")
     prefix = f"{LAST_ESTIMATE['source']}: " if LAST_ESTIMATE["source"] else ""
-    return ConfigError(f"{prefix}out of memory: {LAST_ESTIMATE['what']} needs about {_gib(LAST_ESTIMATE['needed'])} "
+    return ConfigError(f"{prefix}out of memory: {LAST_ESTIMATE['what']} needs about {gib(LAST_ESTIMATE['needed'])} "
                        f"of memory by the estimate, and {now}; use fewer samples or smaller layers")
-
-
-@dataclass(frozen=True)
-class MemberHeader:
-    """What an NPZ member declares, read without decompressing its body.
-
-    shape, dtype: from its .npy header (None when that header is unreadable or the member is not a .npy);
-    size: its uncompressed bytes, as the zip directory states them.
-    """
-
-    shape: tuple | None
-    dtype: np.dtype | None
-    size: int
-
-
-_READ_HEADER = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
-
-
-def npz_member_header(archive, name: str) -> MemberHeader | None:
-    """The declared shape, dtype and size of array `name` of an open NpzFile (None when there is no such
-    member). Only the first bytes of the member are decompressed, so a hostile size is never inflated."""
-    try:
-        info = archive.zip.getinfo(f"{name}.npy")
-    except KeyError:
-        try:
-            info = archive.zip.getinfo(name)  # numpy reads a member without the suffix too
-        except KeyError:
-            return None
-    try:
-        with archive.zip.open(info) as f:
-            version = np.lib.format.read_magic(f)
-            if version not in _READ_HEADER:
-                return MemberHeader(None, None, info.file_size)
-            shape, _, dtype = _READ_HEADER[version](f, max_header_size=10_000)
-    except (ValueError, OSError, EOFError, RuntimeError, NotImplementedError, zipfile.BadZipFile, zlib.error,
-            SyntaxError, TypeError):
-        return MemberHeader(None, None, info.file_size)  # an unreadable header is left to np.load to report
-    return MemberHeader(tuple(shape), dtype, info.file_size)
-
-
-def npz_member_problem(archive, name: str) -> str | None:
-    """Why array `name` of an open NpzFile must not be loaded (a size its data cannot back, or more than the
-    available memory), or None. Reads only the .npy header, so a hostile shape is never allocated."""
-    header = npz_member_header(archive, name)
-    if header is None or header.shape is None:
-        return None
-    available = available_bytes()
-    if available is not None and header.size > available:
-        return f"holds {_gib(header.size)} uncompressed, but only {_gib(available)} of memory is available"
-    if header.dtype.hasobject:
-        return None
-    declared = int(np.prod(header.shape, dtype=object)) * header.dtype.itemsize
-    if declared > header.size:
-        return (f"its header declares shape {header.shape} of {header.dtype} ({declared:,} bytes), but the archive "
-                f"holds only {header.size:,} bytes")
-    return None

@@ -13,13 +13,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .errors import shorten, shown
 from .initializers import INITIALIZERS
+from .io.tables import is_data_file
 from .losses import LOSSES
 from .network import expand_activations
 from .optimizers import OPTIMIZERS
 from .schedules import SCHEDULES
 from .yaml_loader import Dumper
 
-FILE_SUFFIXES = (".csv", ".npz")
 # numpy takes any seed >= 0; beyond 64 bits no other tool (PyTorch, a uint64 column) can hold it.
 MAX_SEED = 2**64 - 1
 
@@ -52,8 +52,9 @@ class DataConfig(_Strict):
         return value
 
     def is_file(self) -> bool:
-        """True when `source` names a CSV/NPZ file rather than a built-in dataset."""
-        return self.source.lower().endswith(FILE_SUFFIXES) or "/" in self.source or "\\" in self.source
+        """True when `source` names a data file (a suffix of io.tables.READERS, or a path) rather than a built-in
+        dataset."""
+        return is_data_file(self.source)
 
 
 class ActivationsSpec(_Strict):

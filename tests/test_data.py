@@ -1,23 +1,15 @@
-"""Tests for dnn_cli.data: built-in datasets, CSV/NPZ readers, splits, scaling, one-hot."""
+"""Tests for the data modules: built-in datasets (datasets), CSV/NPZ readers (io.tables), splits and scaling
+(preprocessing)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from dnn_cli.data import (
-    DATASETS,
-    Dataset,
-    Standardizer,
-    get_dataset_spec,
-    load_file,
-    make_dataset,
-    one_hot,
-    read_csv,
-    read_npz,
-    split,
-)
+from dnn_cli.datasets import DATASETS, Dataset, get_dataset_spec, make_dataset
 from dnn_cli.errors import DataError
+from dnn_cli.io.tables import load_file
+from dnn_cli.preprocessing import Standardizer, split
 
 ALL_DATASETS = sorted(DATASETS)
 
@@ -270,7 +262,7 @@ def write(tmp_path, name: str, text: str, encoding: str = "utf-8"):
 
 def test_csv_round_trip_transposes_and_keeps_integer_labels(tmp_path):
     path = write(tmp_path, "data.csv", "x1,x2,label\n1.5,2,0\n-3,4e-1,1\n5,6,1\n")
-    ds = read_csv(path)
+    ds = load_file(path)
     np.testing.assert_array_equal(ds.X, [[1.5, -3.0, 5.0], [2.0, 0.4, 6.0]])
     assert ds.X.dtype == np.float64 and ds.X.T.flags.c_contiguous   # sample-major
     assert ds.classes == (0, 1) and all(type(c) is int for c in ds.classes)
@@ -282,21 +274,21 @@ def test_csv_round_trip_transposes_and_keeps_integer_labels(tmp_path):
 
 def test_csv_integer_valued_labels_sort_numerically(tmp_path):
     path = write(tmp_path, "d.csv", "a,y\n0,10\n0,2\n0,2.0\n0,-1\n")
-    ds = read_csv(path)
+    ds = load_file(path)
     assert ds.classes == (-1, 2, 10)
     np.testing.assert_array_equal(ds.y, [[2, 1, 1, 0]])
 
 
 def test_csv_string_labels_sort_and_encode(tmp_path):
     path = write(tmp_path, "pets.csv", "w,h,kind\n1,2,dog\n3,4,cat\n5,6,dog\n7,8,1\n")
-    ds = read_csv(path)
+    ds = load_file(path)
     assert ds.classes == ("1", "cat", "dog")
     np.testing.assert_array_equal(ds.y, [[2, 1, 2, 0]])
 
 
 def test_csv_label_column_chosen_by_name(tmp_path):
     path = write(tmp_path, "d.csv", "x1,target,x2\n1,a,2\n3,b,4\n")
-    ds = read_csv(path, label="target")
+    ds = load_file(path, label="target")
     assert ds.feature_names == ("x1", "x2")
     np.testing.assert_array_equal(ds.X, [[1.0, 3.0], [2.0, 4.0]])
     assert ds.classes == ("a", "b")
@@ -304,7 +296,7 @@ def test_csv_label_column_chosen_by_name(tmp_path):
 
 def test_csv_regression_labels_are_floats(tmp_path):
     path = write(tmp_path, "r.csv", "x,y\n1,0.5\n2,-1.25\n")
-    ds = read_csv(path, task="regression")
+    ds = load_file(path, task="regression")
     assert ds.classes is None and ds.task == "regression"
     assert ds.y.dtype == np.float64
     np.testing.assert_allclose(ds.y, [[0.5, -1.25]], rtol=0, atol=0)
@@ -312,7 +304,7 @@ def test_csv_regression_labels_are_floats(tmp_path):
 
 def test_csv_tolerates_bom_quotes_spaces_and_blank_lines(tmp_path):
     path = write(tmp_path, "d.csv", '\ufeffx1, x2 ,label\n" 1",2, cat\n\n3,4,dog\n')
-    ds = read_csv(path, label="label")
+    ds = load_file(path, label="label")
     assert ds.feature_names == ("x1", "x2")
     np.testing.assert_array_equal(ds.X, [[1.0, 3.0], [2.0, 4.0]])
     assert ds.classes == ("cat", "dog")
@@ -381,7 +373,7 @@ CSV_ERRORS = [
 def test_csv_errors_name_file_line_and_column(tmp_path, text, kwargs, expected):
     path = write(tmp_path, "bad_data.csv", text)
     with pytest.raises(DataError) as e:
-        read_csv(path, **kwargs)
+        load_file(path, **kwargs)
     msg = str(e.value)
     assert "\n" not in msg
     if "task" not in kwargs or kwargs["task"] in ("classification", "regression"):
@@ -391,27 +383,27 @@ def test_csv_errors_name_file_line_and_column(tmp_path, text, kwargs, expected):
 
 
 def test_csv_missing_file(tmp_path):
-    with pytest.raises(DataError, match=r"nothere\.csv: file not found"):
-        read_csv(tmp_path / "nothere.csv")
+    with pytest.raises(DataError, match=r"nothere\.csv: no such file"):
+        load_file(tmp_path / "nothere.csv")
 
 
 def test_csv_directory_is_not_readable(tmp_path):
     (tmp_path / "dir.csv").mkdir()
     with pytest.raises(DataError, match=r"dir\.csv: cannot read file"):
-        read_csv(tmp_path / "dir.csv")
+        load_file(tmp_path / "dir.csv")
 
 
 def test_csv_not_utf8_is_data_error(tmp_path):
     path = write(tmp_path, "latin.csv", "x1,label\n1,caf\u00e9\n", encoding="latin-1")
     with pytest.raises(DataError) as e:
-        read_csv(path)
+        load_file(path)
     assert "latin.csv" in str(e.value) and "UTF-8" in str(e.value)
 
 
 def test_csv_quoted_multiline_cell_reports_the_row_start_line(tmp_path):
     path = write(tmp_path, "m.csv", 'x1,label\n1,"two\nlines"\nzzz,0\n')
     with pytest.raises(DataError, match="line 4, column 'x1'"):
-        read_csv(path)
+        load_file(path)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -422,7 +414,7 @@ def test_npz_round_trip_classification(tmp_path):
     X = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
     path = tmp_path / "d.npz"
     np.savez(path, X=X, y=np.array([5, 3, 5]))
-    ds = read_npz(path)
+    ds = load_file(path)
     np.testing.assert_array_equal(ds.X, X.T)
     assert ds.X.T.flags.c_contiguous   # sample-major
     assert ds.classes == (3, 5) and all(type(c) is int for c in ds.classes)
@@ -442,7 +434,7 @@ def test_npz_round_trip_classification(tmp_path):
 def test_npz_label_encodings(tmp_path, y, classes, codes):
     path = tmp_path / "d.npz"
     np.savez(path, X=np.zeros((3, 1)), y=y)
-    ds = read_npz(path)
+    ds = load_file(path)
     assert ds.classes == classes
     np.testing.assert_array_equal(ds.y, [codes])
 
@@ -454,7 +446,7 @@ def test_npz_regression_targets_transpose(tmp_path, y_shape):
     y = np.arange(np.prod(y_shape), dtype=np.float64).reshape(y_shape)
     path = tmp_path / "r.npz"
     np.savez(path, X=np.ones((4, 2)), y=y)
-    ds = read_npz(path, task="regression")
+    ds = load_file(path, task="regression")
     np.testing.assert_array_equal(ds.y, y.reshape(4, -1).T)
     assert ds.y.dtype == np.float64 and ds.classes is None
 
@@ -551,7 +543,7 @@ def test_npz_errors_name_file_and_array(tmp_path, arrays, kwargs, expected):
     path = tmp_path / "bad_data.npz"
     np.savez(path, allow_pickle=True, **arrays)
     with pytest.raises(DataError) as e:
-        read_npz(path, **kwargs)
+        load_file(path, **kwargs)
     msg = str(e.value)
     assert "bad_data.npz" in msg and "\n" not in msg
     for part in expected:
@@ -567,7 +559,7 @@ def test_npz_unreadable_file_is_data_error(tmp_path, content):
     path = tmp_path / "broken.npz"
     path.write_bytes(content)
     with pytest.raises(DataError, match=r"broken\.npz: expected an \.npz archive"):
-        read_npz(path)
+        load_file(path)
 
 
 def test_npz_single_npy_array_is_data_error(tmp_path):
@@ -575,12 +567,12 @@ def test_npz_single_npy_array_is_data_error(tmp_path):
     with open(path, "wb") as f:
         np.save(f, np.ones((2, 2)))
     with pytest.raises(DataError, match="single .npy array"):
-        read_npz(path)
+        load_file(path)
 
 
 def test_npz_missing_file(tmp_path):
-    with pytest.raises(DataError, match=r"gone\.npz: file not found"):
-        read_npz(tmp_path / "gone.npz")
+    with pytest.raises(DataError, match=r"gone\.npz: no such file"):
+        load_file(tmp_path / "gone.npz")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -672,7 +664,7 @@ def test_split_rejects_empty_parts(m, fraction, expected):
 
 
 # ---------------------------------------------------------------------------------------------
-# Standardizer and one_hot
+# Standardizer
 
 
 def test_standardizer_gives_zero_mean_unit_std_on_train():
@@ -710,30 +702,6 @@ def test_standardizer_rejects_wrong_feature_count():
     scaler = Standardizer.fit(np.ones((2, 4)))
     with pytest.raises(DataError, match=r"expected X of shape \(2, m\)"):
         scaler.transform(np.ones((3, 4)))
-
-
-@pytest.mark.parametrize("shape", [(1, 5), (5,)], ids=["row", "flat"])
-def test_one_hot(shape):
-    codes = np.array([2, 0, 1, 2, 0]).reshape(shape)
-    Y = one_hot(codes, 3)
-    expected = np.array(
-        [[0, 1, 0, 0, 1], [0, 0, 1, 0, 0], [1, 0, 0, 1, 0]], dtype=np.float64
-    )
-    assert Y.dtype == np.float64
-    np.testing.assert_array_equal(Y, expected)
-
-
-def test_one_hot_keeps_unused_classes():
-    Y = one_hot(np.zeros((1, 3), dtype=np.int64), 4)
-    assert Y.shape == (4, 3)
-    np.testing.assert_array_equal(Y.sum(axis=0), [1, 1, 1])
-    np.testing.assert_array_equal(Y[1:], 0)
-
-
-@pytest.mark.parametrize("codes", [[0, 3], [-1, 0]], ids=["too_large", "negative"])
-def test_one_hot_rejects_out_of_range_codes(codes):
-    with pytest.raises(DataError, match=r"expected class codes in 0\.\.2"):
-        one_hot(np.array(codes), 3)
 
 
 def test_dataset_repr_is_short():

@@ -12,14 +12,14 @@ import time
 import numpy as np
 import pytest
 
-from dnn_cli.files import atomic_write
+from dnn_cli.io.atomic import atomic_write
 
 from .conftest import CONFIGS, assert_input_error
 
 SAVER = """
 import sys
 import numpy as np
-from dnn_cli.files import save_model
+from dnn_cli.io.modelfile import save_model
 from dnn_cli.network import Network
 
 net = Network.initialize([1000, 1000, 1], ["tanh", "sigmoid"], "zeros")   # 1M parameters: an 8 MB file

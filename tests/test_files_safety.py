@@ -18,9 +18,9 @@ import zlib
 import numpy as np
 import pytest
 
-from dnn_cli import atomic
-from dnn_cli.atomic import atomic_write
 from dnn_cli.errors import UsageError
+from dnn_cli.io import atomic
+from dnn_cli.io.atomic import atomic_write
 
 from .conftest import CONFIGS, assert_input_error
 from .test_files_hardening import COMMANDS, _commands, no_training  # noqa: F401 (a fixture)
@@ -183,7 +183,7 @@ def test_a_sweep_between_mkstemp_and_lock_does_not_fail_the_write(tmp_path, monk
 
 WRITER = textwrap.dedent("""
     import hashlib, sys
-    from dnn_cli.atomic import atomic_write
+    from dnn_cli.io.atomic import atomic_write
 
     path, who, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     for i in range(n):
@@ -216,7 +216,7 @@ def test_concurrent_writers_to_one_path_all_succeed(tmp_path):
 @pytest.mark.slow
 @pytest.mark.skipif(atomic.fcntl is None, reason="no advisory locks, no sweep")
 def test_two_trainings_checkpointing_to_one_path_both_succeed(tmp_path):
-    from dnn_cli.files import load_model
+    from dnn_cli.io.modelfile import load_model
 
     path = tmp_path / "same.npz"
     command = [sys.executable, "-m", "dnn_cli", "train", str(CONFIGS / "flower.yaml"), "--epochs", "300",
@@ -236,7 +236,7 @@ def test_two_trainings_checkpointing_to_one_path_both_succeed(tmp_path):
 def checkpoint(tmp_path_factory):
     """A flower checkpoint (Adam: it holds optimizer moments), its members' .npy bytes and a data file."""
     from dnn_cli.config import load_config
-    from dnn_cli.files import save_model
+    from dnn_cli.io.modelfile import save_model
     from dnn_cli.pipeline import fit, prepare
 
     cfg = load_config(CONFIGS / "flower.yaml", ["train.optimizer=adam", "train.learning_rate=0.01",
@@ -354,7 +354,7 @@ BOMBS = {
 def test_a_zip_bomb_under_a_models_own_name_is_refused_by_its_declared_shape_or_size(checkpoint, tmp_path, inflated,
                                                                                      name):
     from dnn_cli.errors import ModelFileError
-    from dnn_cli.files import load_model
+    from dnn_cli.io.modelfile import load_model
 
     good, members, data = checkpoint
     descr, shape, message = BOMBS[name]
@@ -368,7 +368,7 @@ def test_a_zip_bomb_under_a_models_own_name_is_refused_by_its_declared_shape_or_
 
 def test_init_from_refuses_a_bomb_in_w1_by_its_declared_shape(checkpoint, tmp_path, inflated):
     from dnn_cli.errors import ModelFileError
-    from dnn_cli.files import load_parameters
+    from dnn_cli.io.modelfile import load_parameters
 
     good, members, data = checkpoint
     path = tmp_path / "bomb.npz"
@@ -379,7 +379,7 @@ def test_init_from_refuses_a_bomb_in_w1_by_its_declared_shape(checkpoint, tmp_pa
 
 
 def test_init_from_reads_only_the_parameters_of_a_checkpoint(checkpoint, inflated):
-    from dnn_cli.files import load_parameters
+    from dnn_cli.io.modelfile import load_parameters
 
     good, members, data = checkpoint
     parameters = load_parameters(good, [2, 4, 1])

@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from dnn_cli.data import MAX_SUGGESTIONS, read_csv
+from dnn_cli.errors import SUGGEST_LIMIT as MAX_SUGGESTIONS
 from dnn_cli.errors import DataError
+from dnn_cli.io.tables import load_file
 
 from .conftest import assert_input_error, write
 
@@ -206,7 +207,7 @@ def test_csv_reader_duplicate_check_names_each_duplicate_once(tmp_path):
     n = 200_000
     path = write(tmp_path / "dups.csv", ",".join(f"c{i % (n - 1)}" for i in range(n)) + "\n")
     with pytest.raises(DataError, match="more than once") as caught:
-        read_csv(path)
+        load_file(path)
     assert "got 'c0' more than once" in str(caught.value) and len(str(caught.value)) < 400
 
 

@@ -19,7 +19,7 @@ from hypothesis.extra import numpy as hnp
 
 from dnn_cli.config import load_config
 from dnn_cli.errors import ModelFileError
-from dnn_cli.files import load_model, save_model
+from dnn_cli.io.modelfile import load_model, save_model
 from dnn_cli.pipeline import fit, prepare
 
 from .conftest import CONFIGS, assert_input_error

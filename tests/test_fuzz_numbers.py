@@ -14,7 +14,7 @@ from hypothesis.extra import numpy as hnp
 
 from dnn_cli.activations import ACTIVATIONS
 from dnn_cli.errors import TrainingError
-from dnn_cli.files import load_model, save_model
+from dnn_cli.io.modelfile import load_model, save_model
 from dnn_cli.losses import LOSSES
 from dnn_cli.network import Network
 

@@ -11,9 +11,10 @@ import zipfile
 import numpy as np
 import pytest
 
+from dnn_cli import predictor
 from dnn_cli.config import load_config
 from dnn_cli.errors import ModelFileError
-from dnn_cli.files import FORMAT_VERSION, load_model, model_arrays, save_model
+from dnn_cli.io.modelfile import FORMAT_VERSION, load_model, model_arrays, save_model
 from dnn_cli.pipeline import fit, prepare
 
 from .conftest import CONFIGS, assert_input_error
@@ -83,7 +84,7 @@ def test_string_labels_survive_and_predict_returns_them(tmp_path):
     assert model.classes == ("apple", "lemon", "orange")
     raw = prepared.standardizer.mean + prepared.train.X * prepared.standardizer.std
     expected = [model.classes[k] for k in prepared.network.predict(prepared.train.X)[0]]
-    assert model.predict(raw) == expected
+    assert predictor.predict(model, raw) == expected
 
 
 def test_a_model_file_is_plain_numpy(flower_model):
@@ -206,7 +207,7 @@ def test_saved_files_get_the_usual_permissions(tmp_path):
     import os
     import stat
 
-    from dnn_cli.files import atomic_write
+    from dnn_cli.io.atomic import atomic_write
 
     path = tmp_path / "out.bin"
     atomic_write(path, b"x")

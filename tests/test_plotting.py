@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from dnn_cli.boundary import axis_range, decision_curve, decision_grid
-from dnn_cli.data import Standardizer
 from dnn_cli.errors import UsageError
 from dnn_cli.network import Network
+from dnn_cli.preprocessing import Standardizer
 
 from .conftest import CONFIGS, assert_input_error
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from dnn_cli.config import load_config
-from dnn_cli.files import save_model
+from dnn_cli.io.modelfile import save_model
 from dnn_cli.metrics import confusion_matrix, mae, per_class, r2
 from dnn_cli.pipeline import fit, prepare
 

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from dnn_cli.config import load_config
-from dnn_cli.files import load_model, restore_state, save_model
+from dnn_cli.io.modelfile import load_model, save_model
+from dnn_cli.io.statefile import restore_state
 from dnn_cli.pipeline import fit, prepare
 
 from .conftest import CONFIGS, ROOT, assert_input_error

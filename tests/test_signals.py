@@ -24,7 +24,7 @@ import pytest
 
 from dnn_cli.checkpointing import IGNORED, NOTE, REFUSE, RESUME_RULES, resume_rule
 from dnn_cli.config import load_config
-from dnn_cli.files import load_model
+from dnn_cli.io.modelfile import load_model
 
 from .conftest import CONFIGS, ROOT, assert_input_error, write
 
@@ -302,16 +302,19 @@ def test_metrics_after_ctrl_c_record_the_time_spent(cli, tmp_path, monkeypatch):
 
 
 def _failing_atomic_write(monkeypatch, fails):
-    import dnn_cli.files as files
+    import dnn_cli.io.atomic as atomic
+    import dnn_cli.io.metricsfile as metricsfile
+    import dnn_cli.io.modelfile as modelfile
 
-    real = files.atomic_write
+    real = atomic.atomic_write
 
     def atomic_write(path, data, *what):
         if fails(Path(path)):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real(path, data, *what)
 
-    monkeypatch.setattr(files, "atomic_write", atomic_write)
+    for module in (modelfile, metricsfile):  # the writers of the model and the metrics
+        monkeypatch.setattr(module, "atomic_write", atomic_write)
 
 
 def _one_error(stderr: str) -> str:

@@ -11,12 +11,11 @@ import pytest
 from rich.console import Console
 
 from dnn_cli import render
-from dnn_cli.cells import is_number, parse_float
-from dnn_cli.columns import listed, looks_like_data
 from dnn_cli.config import load_config
-from dnn_cli.data import Dataset
-from dnn_cli.errors import ConfigError
-from dnn_cli.files import save_model
+from dnn_cli.datasets import Dataset
+from dnn_cli.errors import ConfigError, listed
+from dnn_cli.io.csvfile import is_number, looks_like_data, parse_float
+from dnn_cli.io.modelfile import save_model
 from dnn_cli.pipeline import check_fit, fit, prepare
 
 from .conftest import CONFIGS, assert_input_error, write

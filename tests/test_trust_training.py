@@ -15,8 +15,9 @@ import pytest
 from dnn_cli import gradcheck as gradcheck_module
 from dnn_cli.config import load_config
 from dnn_cli.errors import TrainingError
-from dnn_cli.files import load_model, restore_state, save_model
 from dnn_cli.gradcheck import gradcheck, gradcheck_config, numeric_gradients, sample_entries
+from dnn_cli.io.modelfile import load_model, save_model
+from dnn_cli.io.statefile import restore_state
 from dnn_cli.network import Network
 from dnn_cli.pipeline import fit, prepare
 from dnn_cli.training import _check_parameters, cost_curve, parameter_limit

@@ -16,7 +16,9 @@ from typer.core import TyperGroup
 
 from .. import resources
 from ..errors import DnnError, shorten
-from ..files import check_metrics_path
+from ..errors import UsageError as DnnUsageError  # click has its own UsageError
+from ..io import metricsfile
+from ..io.atomic import check_writable
 
 try:  # newer typer carries its own copy of click
     from typer._click.exceptions import ClickException, UsageError
@@ -44,6 +46,13 @@ ComparisonPlot = Annotated[Optional[Path], typer.Option(
     "--plot", help="Draw all runs' cost curves (and, for 2 features, their decision boundaries) to this .png.")]
 
 
+def check_metrics_path(path, suffixes=metricsfile.SUFFIXES, why: str = "") -> None:
+    """Fail before any work when --metrics-out has another suffix or cannot be written."""
+    if Path(path).suffix.lower() not in suffixes:
+        raise DnnUsageError(f"--metrics-out {path}: expected a {' or '.join(suffixes)} file name{why}")
+    check_writable(path, "metrics")
+
+
 def check_comparison_metrics_path(path) -> None:
     """--metrics-out of the compare commands holds several runs: JSON only."""
     if path is not None:
@@ -67,7 +76,10 @@ def err() -> Console:
 
 def fail(error: DnnError) -> typer.Exit:
     """Print a project error to stderr, one line per problem, and return the Exit to raise."""
-    for line in str(error).splitlines():
+    text = str(error)
+    for parameter, option in error.options.items():
+        text = text.replace(parameter, option)
+    for line in text.splitlines():
         typer.echo(f"dnn: error: {line}", err=True)
     return typer.Exit(error.exit_code)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..atomic import check_writable
+from ..io.atomic import check_writable
 from ..pipeline import prepare
 
 

@@ -10,7 +10,7 @@ import typer
 from .. import render
 from ..config import load_config
 from ..experiments import DEFAULT_ACTIVATIONS, activations_demo, compare_activations, parse_activations
-from ..files import write_metrics
+from ..io.metricsfile import write_metrics
 from ._common import (
     ComparisonMetrics,
     ComparisonPlot,

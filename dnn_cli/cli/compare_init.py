@@ -11,7 +11,7 @@ from .. import render
 from ..config import load_config
 from ..errors import UsageError
 from ..experiments import DEFAULT_SCHEMES, compare_init, init_demo, parse_schemes
-from ..files import write_metrics
+from ..io.metricsfile import write_metrics
 from ._common import (
     ComparisonMetrics,
     ComparisonPlot,

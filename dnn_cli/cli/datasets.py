@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import render
-from ..data import DATASETS
+from ..datasets import DATASETS
 from ._common import boundary, out
 
 NAME = "datasets"

@@ -10,13 +10,10 @@ from typing import Annotated
 import typer
 
 from .. import render
-from ..columns import named_features
-from ..data import encode_with_classes, read_inputs, targets_of
 from ..errors import DataError
-from ..files import load_model
-from ..metrics import classification_report, regression_report
+from ..io.modelfile import load_model
+from ..predictor import check_outputs, evaluation, named_features, read_inputs
 from ._common import ByPosition, ModelFile, boundary, out
-from .predict import check_outputs
 
 NAME = "evaluate"
 
@@ -44,21 +41,3 @@ def command(
     console.print(f"{document['model']} on {document['data']}", markup=False)
     for table in render.evaluation_tables(document):
         console.print(table)
-
-
-def evaluation(model, inputs) -> dict:
-    """The JSON-ready evaluation: model, data, task, m, cost and the task's scores."""
-    X = model.scale(inputs.X)
-    head = {"model": str(model.path), "data": inputs.source, "task": model.task}
-    if not model.network.is_classifier:
-        Y = targets_of(inputs, model.network.layers[-1])
-        return {**head, **regression_report(model.network, X, Y)}
-    labels = model.labels
-    codes = encode_with_classes(inputs, model.classes)
-    report = classification_report(model.network, X, codes, len(labels))
-    per_class = [{"class": label, "precision": float(report["precision"][k]), "recall": float(report["recall"][k]),
-                  "f1": float(report["f1"][k]), "support": int(report["support"][k])}
-                 for k, label in enumerate(labels)]
-    return {**head, "m": report["m"], "cost": report["cost"], "accuracy": report["accuracy"],
-            "macro_f1": float(report["f1"].mean()), "classes": list(labels), "per_class": per_class,
-            "confusion_matrix": report["confusion_matrix"].tolist()}

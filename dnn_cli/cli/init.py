@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from ..atomic import atomic_write, check_writable
 from ..errors import UsageError
+from ..io.atomic import atomic_write, check_writable
 from ._common import boundary, out
 
 NAME = "init"

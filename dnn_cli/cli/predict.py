@@ -7,13 +7,13 @@ import io
 from pathlib import Path
 from typing import Annotated, Optional
 
-import numpy as np
 import typer
 
-from ..columns import named_features
-from ..data import read_inputs
-from ..errors import DataError, UsageError
-from ..files import atomic_write, check_writable, load_model
+from .. import predictor
+from ..errors import UsageError
+from ..io.atomic import atomic_write, check_writable
+from ..io.modelfile import load_model
+from ..predictor import check_outputs, named_features, read_inputs
 from ._common import ByPosition, ModelFile, boundary, out
 
 NAME = "predict"
@@ -48,27 +48,15 @@ def command(
         out().print(f"wrote {len(rows)} predictions to {out_}")
 
 
-def check_outputs(model, inputs) -> None:
-    """DataError naming the first sample whose output A^[L] is not finite (features too large for float64)."""
-    with np.errstate(all="ignore"):
-        AL = model.network.predict_proba(model.scale(inputs.X))
-    bad = np.flatnonzero(~np.isfinite(AL).all(axis=0))
-    if bad.size:
-        i = int(bad[0])
-        raise DataError(f"{inputs.source}: {inputs.where(i)}: the model's output is not finite for this sample "
-                        f"(largest |feature| {np.abs(inputs.X[:, i]).max():.3g}): its values are too large for "
-                        "float64 arithmetic")
-
-
 def prediction_rows(model, X, *, proba: bool = False) -> tuple[list[str], list[list[str]]]:
     """The CSV header and rows: 'prediction' (labels or values) or one probability column per class.
 
     Numbers are written as Python's shortest round-trip repr, so reading them back gives the same floats.
     """
     if proba:
-        P = model.predict_proba(X)
+        P = predictor.predict_proba(model, X)
         return [str(c) for c in model.labels], [[repr(float(p)) for p in column] for column in P.T]
-    predicted = model.predict(X)
+    predicted = predictor.predict(model, X)
     if model.network.is_classifier:
         return ["prediction"], [[str(label)] for label in predicted]
     n_y = predicted.shape[0]

@@ -15,21 +15,15 @@ from .. import render
 from ..checkpointing import Entry, Ledger, StopRequests, StopRun, check_resumable, check_same_data, checkpoint_due
 from ..config import load_config
 from ..errors import TrainingError, UsageError
-from ..files import (
-    check_metrics_path,
-    check_writable,
-    load_model,
-    load_parameters,
-    metrics_document,
-    restore_state,
-    save_model,
-    write_metrics,
-)
-from ..outputs import check_distinct_files, check_model_path, same_file
+from ..io.atomic import check_writable
+from ..io.metricsfile import metrics_document, write_metrics
+from ..io.modelfile import load_model, load_parameters, save_model
+from ..io.outputs import check_distinct_files, check_model_path, same_file
+from ..io.rescue import reason, write_or_rescue
+from ..io.statefile import restore_state
 from ..pipeline import fit, prepare
-from ..rescue import reason, write_or_rescue
 from ..training import cost_curve, final_metrics
-from ._common import Epochs, Overrides, Seed, boundary, err, out
+from ._common import Epochs, Overrides, Seed, boundary, check_metrics_path, err, out
 from ._plots import check_plot_option, data_for_plot
 from ._stopping import say, signal_name, stop_on_signals
 

@@ -12,9 +12,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .errors import ModelFileError
-from .optimizers import OPTIMIZERS, get_optimizer
-from .resources import MemberHeader, npz_member_header
+from ..errors import ModelFileError
+from ..optimizers import OPTIMIZERS, get_optimizer
+from .npz import MemberHeader
 
 HEADER_BYTES = 65_536  # the .npy magic and header of a member (numpy reads at most 10,000 header bytes)
 TEXT_BYTES = 64 * 2**20  # a JSON text member (config, rng_state, ...), beyond its items' share below
@@ -71,11 +71,6 @@ def expect(path, name: str, a, rule: Declared) -> None:
         if a.size > budget:
             raise bad(path, name, f"declares {a.size:,} bytes uncompressed, more than it can hold ({budget:,} bytes "
                                   "at most); not read")
-
-
-def member_headers(archive) -> dict[str, MemberHeader]:
-    """Every member of an open NpzFile with its declared shape, dtype and size (nothing decompressed)."""
-    return {name: npz_member_header(archive, name) for name in archive.files}
 
 
 PRELUDE = {"format_version": INT, "config": _json(), "epoch": INT}  # read first: they say what else may be there

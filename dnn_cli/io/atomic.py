@@ -19,7 +19,7 @@ try:
 except ImportError:  # Windows: no advisory locks, so leftovers of killed writers are not cleaned
     fcntl = None
 
-from .errors import UsageError
+from ..errors import UsageError
 
 ATTEMPTS = 100  # fresh temporaries to try when other writers' sweeps keep taking ours (never seen past 2)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import UsageError, shorten
+from ..errors import UsageError, shorten
 
 MODEL_SUFFIX = ".npz"
 

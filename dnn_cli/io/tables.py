@@ -1,0 +1,279 @@
+"""Data files as tables, read by the reader registered for their suffix, and as a Dataset for training.
+
+A reader turns a file into one of two tables: a TextTable (a header naming the columns, then one sample
+per row of text cells, each row with its line: CSV) or an ArrayTable (arrays X (m, n_x) and y, samples as
+rows: NPZ). Everything after that (the label column, numbers, class encoding, the course layout) works on
+the table, so a new data format is one entry in READERS: the config's file suffixes, `load_file` and the
+readers of predict and evaluate (`dnn_cli.predictor`) all take them from there.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from ..datasets import TASKS, Dataset, feature_names
+from ..errors import ConfigError, DataError, listed, shorten, suggest
+from .csvfile import check_delimiter, check_not_data, parse_int_label, parse_number, quoted, read_rows
+from .npz import open_npz, read_member
+
+
+@dataclass(frozen=True, eq=False)
+class TextTable:
+    """A table of text cells: the header's column names (on `header_line`), then (line, cells) per sample."""
+
+    source: str
+    header_line: int
+    columns: list[str]
+    rows: list[tuple[int, list[str]]]
+
+    def check_has_rows(self) -> None:
+        if not self.rows:
+            raise DataError(f"{self.source}: header only; expected at least one data row after line "
+                            f"{self.header_line}")
+
+    def numbers(self, feature_index: list[int], label_index: int | None = None, *,
+                label_required: bool = False) -> tuple[np.ndarray, list[str]]:
+        """The feature cells as numbers (m, len(feature_index)) float64, and the label cells (stripped)."""
+        features = np.empty((len(self.rows), len(feature_index)), dtype=np.float64)
+        labels: list[str] = []
+        for k, (line, row) in enumerate(self.rows):
+            if len(row) != len(self.columns):
+                raise DataError(f"{self.source}: line {line}: expected {len(self.columns)} cells, got {len(row)}")
+            for j, i in enumerate(feature_index):
+                features[k, j] = parse_number(self.source, line, self.columns[i], row[i])
+            if label_index is not None:
+                text = row[label_index].strip()
+                if not text and label_required:
+                    raise DataError(f"{self.source}: line {line}, column '{self.columns[label_index]}': expected "
+                                    "a label, got an empty cell")
+                labels.append(text)
+        return features, labels
+
+
+@dataclass(frozen=True, eq=False)
+class ArrayTable:
+    """Arrays as a file stores them, samples as rows: X (m, n_x) and y (m,) or (m, n_y), each None when absent;
+    members: every array name the file holds (for messages)."""
+
+    source: str
+    X: np.ndarray | None
+    y: np.ndarray | None
+    members: tuple[str, ...]
+
+
+def read_csv_table(path: Path) -> TextTable:
+    """A CSV with a header row, one sample per row."""
+    rows = read_rows(path)
+    if not rows:
+        raise DataError(f"{path}: empty file; expected a header row and one sample per row")
+    header_line, header = rows[0]
+    columns = [c.strip() for c in header]
+    check_delimiter(path, header_line, columns)
+    return TextTable(str(path), header_line, columns, rows[1:])
+
+
+def read_npz_table(path: Path) -> ArrayTable:
+    """An NPZ archive holding X (m, n_x) and, optionally here, y; nothing unpickled, headers checked first."""
+    with open_npz(path, expected="an .npz archive of arrays X and y") as archive:
+        X, y = (read_member(path, archive, key) if key in archive.files else None for key in ("X", "y"))
+        return ArrayTable(str(path), X, y, tuple(archive.files))
+
+
+class Reader(NamedTuple):
+    """A data format: `read(path)` gives its table; `header`: True when the format names its columns (a
+    TextTable), so a model trained on it matches a new file's columns by name."""
+
+    read: Callable[[Path], TextTable | ArrayTable]
+    header: bool
+
+
+# The one registry of data formats: suffix (lower case) -> its Reader.
+READERS: dict[str, Reader] = {".csv": Reader(read_csv_table, header=True), ".npz": Reader(read_npz_table, header=False)}
+
+
+def suffixes_text() -> str:
+    """The registered suffixes for a message: '.csv or .npz'."""
+    names = list(READERS)
+    return " or ".join(names) if len(names) <= 2 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def is_data_file(source: str) -> bool:
+    """True when `source` names a data file (a registered suffix, or a path) rather than a built-in dataset."""
+    return source.lower().endswith(tuple(READERS)) or "/" in source or "\\" in source
+
+
+def read_table(path) -> TextTable | ArrayTable:
+    """The file at `path` read by the reader registered for its suffix."""
+    path = Path(path)
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise DataError(f"{path}: expected a data file ending in {suffixes_text()}, got '{path.suffix or path.name}'")
+    return reader.read(path)
+
+
+def has_header(source: str) -> bool:
+    """True when `source` is a data file of a format that names its columns (see Reader.header)."""
+    reader = READERS.get(Path(source).suffix.lower())
+    return reader is not None and reader.header
+
+
+def check_task(task: str) -> None:
+    if task not in TASKS:
+        raise DataError(f"expected task 'classification' or 'regression', got {task!r}")
+
+
+def load_file(path, *, label: str | None = None, task: str = "classification") -> Dataset:
+    """Read a data file by its suffix: X (n_x, m) float64 and y (1, m) int64 codes (classification) or
+    (n_y, m) float64 (regression). A table of text cells has its label in column `label`, else the last."""
+    check_task(task)
+    table = read_table(path)
+    if isinstance(table, TextTable):
+        return _text_dataset(table, label, task)
+    if label is not None:
+        # Silently ignoring it would hide a config that does not mean what its author thinks.
+        raise DataError(f"{table.source}: label {label!r} applies to CSV files only; an "
+                        f"{Path(table.source).suffix.lower()} holds its labels in 'y'")
+    return _array_dataset(table, task)
+
+
+def _text_dataset(table: TextTable, label: str | None, task: str) -> Dataset:
+    path, line, columns = table.source, table.header_line, table.columns
+    check_not_data(path, line, columns, label)
+    if len(columns) < 2:
+        raise DataError(f"{path}: line {line}: expected at least 2 columns (features and a label), got {len(columns)}")
+    for i, c in enumerate(columns, start=1):
+        if not c:
+            raise DataError(f"{path}: line {line}: column {i} has an empty name")
+    duplicates = sorted(c for c, n in Counter(columns).items() if n > 1)
+    if duplicates:
+        raise DataError(f"{path}: line {line}: expected unique column names, got {listed(quoted(duplicates))} "
+                        "more than once")
+    if label is None:
+        label_index = len(columns) - 1
+    elif label in columns:
+        label_index = columns.index(label)
+    else:
+        raise DataError(f"{path}: no label column '{shorten(label)}': expected one of {listed(columns)}"
+                        + suggest(label, columns))
+    table.check_has_rows()
+    feature_index = [i for i in range(len(columns)) if i != label_index]
+    features, labels = table.numbers(feature_index, label_index, label_required=True)
+    if task == "regression":
+        lines = [line for line, _ in table.rows]
+        y = np.array([[parse_number(path, n, columns[label_index], s) for n, s in zip(lines, labels)]],
+                     dtype=np.float64)
+        classes = None
+    else:
+        y, classes = encode_text_labels(labels)
+    return Dataset(features.T, y, task, classes, tuple(columns[i] for i in feature_index), path)
+
+
+def encode_labels(labels: list) -> tuple[np.ndarray, tuple]:
+    """Class codes (1, m) int64 and the sorted classes they index."""
+    classes = tuple(sorted(set(labels)))
+    index = {c: i for i, c in enumerate(classes)}
+    codes = np.fromiter((index[v] for v in labels), dtype=np.int64, count=len(labels))
+    return codes[np.newaxis, :], classes
+
+
+def encode_text_labels(labels: list[str]) -> tuple[np.ndarray, tuple]:
+    """Integer classes when every label is an integer-valued number, else string classes."""
+    as_ints = [parse_int_label(s) for s in labels]
+    if all(v is not None for v in as_ints):
+        return encode_labels(as_ints)
+    return encode_labels(labels)
+
+
+def check_numeric(path, key: str, a: np.ndarray) -> None:
+    """DataError unless array `key` holds numbers, all finite."""
+    if a.dtype.kind not in "biuf":
+        raise DataError(f"{path}: array '{key}': expected numbers, got dtype {a.dtype}")
+    if a.dtype.kind == "f" and not np.all(np.isfinite(a)):
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
+        raise DataError(f"{path}: array '{key}': expected finite numbers, got {a[bad]} at index {bad}")
+
+
+def _array_dataset(table: ArrayTable, task: str) -> Dataset:
+    path, X, y = table.source, table.X, table.y
+    missing = [k for k, a in (("X", X), ("y", y)) if a is None]
+    if missing:
+        found = listed(quoted(table.members)) or "none"
+        raise DataError(f"{path}: expected arrays 'X' and 'y', missing " + " and ".join(quoted(missing))
+                        + f" (found {found})")
+    if X.ndim != 2:
+        raise DataError(f"{path}: array 'X': expected 2 dimensions (m, n_x), got shape {X.shape}")
+    m, n_x = X.shape
+    if m < 1 or n_x < 1:
+        raise DataError(f"{path}: array 'X': expected at least one sample and one feature, got shape {X.shape}")
+    check_numeric(path, "X", X)
+    if y.ndim not in (1, 2):
+        raise DataError(f"{path}: array 'y': expected shape (m,) or (m, n_y), got shape {y.shape}")
+    if y.shape[0] != m:
+        raise DataError(f"{path}: array 'y': expected {m} rows to match X's {m} samples, got shape {y.shape}")
+    if task == "regression":
+        if y.ndim == 2 and y.shape[1] < 1:
+            raise DataError(f"{path}: array 'y': expected at least one target, got shape {y.shape}")
+        check_numeric(path, "y", y)
+        Y = np.ascontiguousarray(y.reshape(m, -1).T, dtype=np.float64)
+        classes = None
+    else:
+        Y, classes = _array_labels(path, y, m)
+    return Dataset(np.asfortranarray(X.T, dtype=np.float64), Y, task, classes, feature_names(n_x), path)
+
+
+def _array_labels(path, y: np.ndarray, m: int) -> tuple[np.ndarray, tuple]:
+    if y.ndim == 2 and y.shape[1] != 1:
+        raise DataError(f"{path}: array 'y': classification expects one label per sample, shape (m,) or "
+                        f"(m, 1), got shape {y.shape}")
+    labels = y.reshape(m)
+    if labels.dtype.kind == "U":
+        texts = [str(v) for v in labels]
+        if "" in texts:
+            raise DataError(f"{path}: array 'y': expected a label, got an empty string at index {texts.index('')}")
+        return encode_labels(texts)
+    if labels.dtype.kind in "biuf":
+        check_numeric(path, "y", labels)
+        if labels.dtype.kind == "f" and not np.all(labels == np.round(labels)):
+            bad = labels[labels != np.round(labels)][0]
+            raise DataError(f"{path}: array 'y': classification expects integer or string labels, got {bad} "
+                            "(continuous targets are regression: use a linear output with loss mse)")
+        return encode_labels([int(v) for v in labels])
+    raise DataError(f"{path}: array 'y': expected integer or string labels, got dtype {labels.dtype}")
+
+
+def check_data_path(path: str, source: str = "<config>") -> None:
+    """data.source names a file that can be read; else one ConfigError naming data.source and the config.
+
+    Every way the OS can refuse a path (too long, a file where a folder should be, a folder that may
+    not be entered) is turned into a message here, where the path is resolved, before any reader opens it.
+    """
+    where, shown = f"{source}: data.source: ", shorten(path, 200)
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        raise ConfigError(f"{where}no such file '{shown}' (relative paths are relative to the config file)") from None
+    except NotADirectoryError:
+        parent = next((p for p in Path(path).parents if p.is_file()), path)
+        raise ConfigError(f"{where}expected a folder at '{shorten(parent, 200)}', got a file (in '{shown}')") from None
+    except PermissionError:
+        raise ConfigError(f"{where}permission denied: a folder on the way to '{shown}' cannot be entered") from None
+    except OSError as e:
+        if e.errno == errno.ENAMETOOLONG:
+            longest = max((len(os.fsencode(part)) for part in Path(path).parts), default=0)
+            what = (f"names of at most 255 bytes, got one of {longest:,}" if longest > 255 else
+                    f"a path of at most 4,096 bytes, got {len(os.fsencode(path)):,}")
+            raise ConfigError(f"{where}expected {what} ('{shorten(path, 60)}')") from None
+        raise ConfigError(f"{where}cannot read '{shown}' ({e.strerror or e})") from None
+    if stat.S_ISDIR(status.st_mode):
+        raise ConfigError(f"{where}expected a {suffixes_text()} file, got a directory '{shown}'")
+    if not os.access(path, os.R_OK):
+        raise ConfigError(f"{where}permission denied: '{shown}' cannot be read")
