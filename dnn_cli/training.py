@@ -11,7 +11,7 @@ parameters before its updates, and the last entry scores the final parameters. E
 watches the same numbers, so the weights after the final update can be the best ones.
 
 L2 follows the course: J = (1/m) sum L + (l2 / 2m) sum_l ||W^[l]||^2 with m the training set's
-size, whatever the batch size (see `Network.train_step`).
+size, whatever the batch size (see `fast_step.train_step`).
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from typing import NamedTuple
 import numpy as np
 
 from .errors import ConfigError, TrainingError
+from .fast_step import Workspace, labels_if_binary, train_step
 from .metrics import evaluate, scores
 from .optimizers import get_optimizer
 from .schedules import SCHEDULES
-from .workspace import Workspace
 
 
 class EpochResult(NamedTuple):
@@ -134,16 +134,6 @@ def batches(m: int, batch_size, rng) -> list:
     return [order[k:k + batch_size] for k in range(0, m, batch_size)]
 
 
-def labels_if_binary(network, Y):
-    """Y == 1 as a bool array when the loss is binary cross-entropy and every label is exactly 0 or 1, else None.
-
-    Network.train_step then takes the cost's cheaper form, which gives the same numbers.
-    """
-    if network.loss.name != "binary_cross_entropy" or not ((Y == 0) | (Y == 1)).all():
-        return None
-    return Y == 1
-
-
 def new_state(network, *, optimizer="gd", beta1=0.9, beta2=0.999, epsilon=1e-8, rng=None) -> TrainingState:
     """A fresh TrainingState: optimizer state at zero, epoch 0."""
     opt = get_optimizer(optimizer)(network, beta1=beta1, beta2=beta2, epsilon=epsilon)
@@ -207,8 +197,8 @@ def iter_epochs(network, X, Y, *, epochs: int, learning_rate: float, batch_size=
                 X_t, Y_t, Y1_t = (X, Y, Y_is_one) if full else (
                     workspace.columns(X, idx), Y[:, idx], None if Y_is_one is None else Y_is_one[:, idx])
                 # The fast path: the numbers of forward, cost and backward, in reused arrays.
-                J, AL, grads = network.train_step(X_t, Y_t, workspace, l2=l2, keep_prob=keep, rng=state.rng,
-                                                  Y_is_one=Y1_t, m_train=None if full else m)
+                J, AL, grads = train_step(network, X_t, Y_t, workspace, l2=l2, keep_prob=keep, rng=state.rng,
+                                          Y_is_one=Y1_t, m_train=None if full else m)
                 if not math.isfinite(J):
                     raise TrainingError(_non_finite(J, epoch, alpha, updated=bool(state.costs) or bool(batch_costs)))
                 batch_costs.append((J, Y_t.shape[1]))
