@@ -322,11 +322,13 @@ def test_gradcheck_config_samples_above_the_budget_and_says_so(monkeypatch, cli,
     sampled = [t for t in result.tensors if t.sampled]
     assert sampled and seen[-1][0] == seen[-1][1] == sum(t.checked for t in result.tensors)
     note = next(n for n in result.notes if "random sample" in n)
-    assert note.startswith(f"checked a random sample of {seen[-1][1]:,} of ") and "--all" in note
+    assert note.startswith(f"checked a random sample of {seen[-1][1]:,} of ") and note.about == "every_entry"
+    assert "--all" not in note and result.sampled == (seen[-1][1], 2 * 40 + 40 + 40 + 1)
     every = gradcheck_config(config, every_entry=True)
     assert not any(t.sampled for t in every.tensors)
     output = cli("gradcheck", FLOWER, "--set", wide[0]).stdout
     assert "entries checked" in output and "all 1" in output and "random sample" in output
+    assert "above the budget of 2e+05; --all checks every entry" in output
     assert "entries checked" not in cli("gradcheck", FLOWER, "--set", wide[0], "--all").stdout
 
 
