@@ -127,7 +127,7 @@ def is_full_batch(m: int, batch_size) -> bool:
 
 
 def batches(m: int, batch_size, rng) -> list:
-    """Column index sets for one epoch: all of 0..m-1 in order for full batch, else a fresh shuffle."""
+    """Column index sets for one epoch: all of 0..m-1 in order (slice(None)) for full batch, else a fresh shuffle."""
     if is_full_batch(m, batch_size):
         return [slice(None)]
     order = rng.permutation(m)
@@ -168,7 +168,6 @@ def iter_epochs(network, X, Y, *, epochs: int, learning_rate: float, batch_size=
     last = epochs - 1
     workspace = Workspace(network)
     Y_is_one = labels_if_binary(network, Y)
-    full = is_full_batch(m, batch_size)
     dev = None
     if has_dev and state.epoch < epochs and not state.stopped_early:
         # The parameters as they are now: the initial ones (scored once, here) or a resumed run's, whose
@@ -193,12 +192,12 @@ def iter_epochs(network, X, Y, *, epochs: int, learning_rate: float, batch_size=
         batch_costs, outputs, measured = [], [], {}
         dev_before = dev  # like the cost, epoch e's dev metrics describe the parameters before its updates
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            for idx in ((slice(None),) if full else batches(m, batch_size, state.rng)):
-                X_t, Y_t, Y1_t = (X, Y, Y_is_one) if full else (
-                    workspace.columns(X, idx), Y[:, idx], None if Y_is_one is None else Y_is_one[:, idx])
+            for idx in batches(m, batch_size, state.rng):
+                X_t, Y_t = workspace.columns(X, idx), Y[:, idx]
+                Y1_t = None if Y_is_one is None else Y_is_one[:, idx]
                 # The fast path: the numbers of forward, cost and backward, in reused arrays.
                 J, AL, grads = train_step(network, X_t, Y_t, workspace, l2=l2, keep_prob=keep, rng=state.rng,
-                                          Y_is_one=Y1_t, m_train=None if full else m)
+                                          Y_is_one=Y1_t, m_train=m)
                 if not math.isfinite(J):
                     raise TrainingError(_non_finite(J, epoch, alpha, updated=bool(state.costs) or bool(batch_costs)))
                 batch_costs.append((J, Y_t.shape[1]))
