@@ -37,7 +37,7 @@ MAX_EPSILON = 1e-2
 WORK_BUDGET = 5e8
 FORWARD_OVERHEAD = 5_000
 MIN_SAMPLE = 20
-CHECKED = "the training step's gradients (fast_step.train_step, what training runs) and Network.backward's"
+CHECKED = "the training step's gradients (what training runs) and Network.backward's"
 PATHS = ("training step", "Network.backward")
 
 
