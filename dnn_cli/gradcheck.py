@@ -120,7 +120,7 @@ class GradcheckResult:
     m: int
     cost: float
     notes: list = field(default_factory=list)
-    sampled: tuple | None = None   # (entries checked, parameters) when a random sample was checked
+    sampled: tuple | None = None   # gradcheck_config: (entries checked, parameters) when it checked a sample
 
     @property
     def failed(self) -> list:

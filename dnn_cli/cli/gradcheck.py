@@ -33,8 +33,9 @@ def command(
     """Compare dW^[l], db^[l] of the training step and of backprop with centred differences; exit 1 on failure."""
     if m < 1:
         raise UsageError(f"--m: expected a positive integer, got {m}")
-    if epsilon_problem(epsilon):
-        raise UsageError(f"--epsilon: {epsilon_problem(epsilon)}")
+    problem = epsilon_problem(epsilon)
+    if problem:
+        raise UsageError(f"--epsilon: {problem}")
     cfg = load_config(config, set_, seed=seed)
     console = err()
     with Progress(TextColumn("gradcheck"), BarColumn(), MofNCompleteColumn(), TextColumn("entries"),
