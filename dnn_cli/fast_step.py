@@ -103,8 +103,8 @@ class Workspace:
         fancy indexing, which reads one entry from every row of X for each sample.
         """
         XT = X.T
-        if isinstance(idx, slice) or not XT.flags.c_contiguous:
-            return X[:, idx]                     # the full batch, slice(None), is X itself (a view)
+        if not XT.flags.c_contiguous:
+            return X[:, idx]
         rows = self._reused("rows", len(idx), lambda: np.empty((len(idx), X.shape[0]), X.dtype))
         # mode="clip" only skips take's buffered bounds check: idx is a permutation's slice, always in range.
         return XT.take(idx, axis=0, out=rows, mode="clip").T

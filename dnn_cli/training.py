@@ -126,10 +126,13 @@ def is_full_batch(m: int, batch_size) -> bool:
     return batch_size in (None, "full") or batch_size >= m
 
 
+ALL = slice(None)   # the full batch's index set: every column, in order
+
+
 def batches(m: int, batch_size, rng) -> list:
-    """Column index sets for one epoch: all of 0..m-1 in order (slice(None)) for full batch, else a fresh shuffle."""
+    """Column index sets for one epoch: [ALL] for full batch, else a fresh shuffle cut into batches."""
     if is_full_batch(m, batch_size):
-        return [slice(None)]
+        return [ALL]
     order = rng.permutation(m)
     return [order[k:k + batch_size] for k in range(0, m, batch_size)]
 
@@ -193,8 +196,11 @@ def iter_epochs(network, X, Y, *, epochs: int, learning_rate: float, batch_size=
         dev_before = dev  # like the cost, epoch e's dev metrics describe the parameters before its updates
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for idx in batches(m, batch_size, state.rng):
-                X_t, Y_t = workspace.columns(X, idx), Y[:, idx]
-                Y1_t = None if Y_is_one is None else Y_is_one[:, idx]
+                if idx is ALL:                       # the full batch: the arrays themselves
+                    X_t, Y_t, Y1_t = X, Y, Y_is_one
+                else:
+                    X_t, Y_t = workspace.columns(X, idx), Y[:, idx]
+                    Y1_t = None if Y_is_one is None else Y_is_one[:, idx]
                 # The fast path: the numbers of forward, cost and backward, in reused arrays.
                 J, AL, grads = train_step(network, X_t, Y_t, workspace, l2=l2, keep_prob=keep, rng=state.rng,
                                           Y_is_one=Y1_t, m_train=m)
