@@ -106,6 +106,12 @@ def test_the_record_covers_every_shipped_config():
     assert set(_recorded()["runs"]) == set(RUNS)
 
 
+def test_another_machine_skips_with_the_reason(monkeypatch):
+    monkeypatch.setattr(sys.modules[__name__], "blas_fingerprint", lambda: {"numpy": "0.0", "machine": "elsewhere"})
+    with pytest.raises(pytest.skip.Exception, match="same-machine check: .* recorded with a different numpy/BLAS/CPU"):
+        test_training_is_bit_identical_to_the_recorded_run("flower")
+
+
 if __name__ == "__main__":
     if sys.argv[1:] != ["--record"]:
         sys.exit("usage: PYTHONPATH=$PWD python tests/test_bit_identity.py --record")
