@@ -1,7 +1,10 @@
-"""Backprop against centred finite differences, tensor by tensor.
+"""Backprop against centred finite differences, tensor by tensor, on both backprop paths.
 
-Backprop is checked in float64; the finite differences evaluate J in extended precision
-(np.longdouble) where the platform has it, so rounding does not mask small gradients.
+The path that trains (fast_step.train_step: one full-batch step's d theta, without the update, dropout
+off) and the course's readable Network.backward are both checked: they give the same numbers bit for
+bit, and checking each catches a mistake made in only one of them. Backprop is checked in float64;
+the finite differences evaluate J in extended precision (np.longdouble) where the platform has it,
+so rounding does not mask small gradients.
 
 For every parameter entry theta: numeric = (J(theta + eps) - J(theta - eps)) / (2 eps). Each
 tensor W^[l], b^[l] is judged by ||analytic - numeric|| / (||analytic|| + ||numeric||):
@@ -21,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import UsageError
+from .fast_step import Workspace, labels_if_binary, train_step
 from .network import Network
 
 PASS_BELOW = 1e-7
@@ -33,11 +37,17 @@ MAX_EPSILON = 1e-2
 WORK_BUDGET = 5e8
 FORWARD_OVERHEAD = 5_000
 MIN_SAMPLE = 20
+CHECKED = "the training step's gradients (what training runs) and Network.backward's"
+PATHS = ("training step", "Network.backward")
 
 
 @dataclass(frozen=True)
 class TensorCheck:
-    """One tensor's check: `name` is 'W^[l]' or 'b^[l]', `l` the layer, `kind` 'W' or 'b'."""
+    """One tensor's check: `name` is 'W^[l]' or 'b^[l]', `l` the layer, `kind` 'W' or 'b'.
+
+    differences: the relative difference of each path in PATHS (the training step, Network.backward);
+    relative_difference, difference_norm and max_abs_difference are the worse path's, and `status` judges it.
+    """
 
     name: str
     l: int
@@ -50,6 +60,12 @@ class TensorCheck:
     status: str
     rounding_floor: float = 0.0
     checked: int | None = None
+    differences: tuple = ()
+
+    @property
+    def failing_paths(self) -> list[str]:
+        """The names of the paths (of PATHS) whose gradients fail the check."""
+        return [path for path, d in zip(PATHS, self.differences) if status_of(d) == "fail"]
 
     @property
     def size(self) -> int:
@@ -80,6 +96,20 @@ class KinkCount:
     threshold: float
 
 
+class Note(str):
+    """A note's text, and `about`: the parameter of gradcheck_config it concerns ('every_entry', 'epsilon') or None.
+
+    A caller words its own hint for that parameter (the CLI names its flags).
+    """
+
+    about: str | None = None
+
+    def __new__(cls, text: str, about: str | None = None):
+        note = super().__new__(cls, text)
+        note.about = about
+        return note
+
+
 @dataclass
 class GradcheckResult:
     """Per-tensor results, kink counts, and notes on what was changed to make the check meaningful."""
@@ -90,6 +120,7 @@ class GradcheckResult:
     m: int
     cost: float
     notes: list = field(default_factory=list)
+    sampled: tuple | None = None   # gradcheck_config: (entries checked, parameters) when it checked a sample
 
     @property
     def failed(self) -> list:
@@ -217,18 +248,36 @@ def count_kinks(network: Network, caches, epsilon: float) -> list:
     return counts
 
 
+def epsilon_problem(epsilon: float) -> str | None:
+    """What is wrong with a finite-difference step (it must be a finite number in (0, MAX_EPSILON]), or None."""
+    if math.isfinite(epsilon) and 0 < epsilon <= MAX_EPSILON:
+        return None
+    return f"expected a positive number no larger than {MAX_EPSILON:g} (the course uses 1e-7), got {epsilon:g}"
+
+
 def check_epsilon(epsilon: float) -> None:
-    """The finite-difference step must be a finite number in (0, MAX_EPSILON]: a UsageError otherwise."""
-    if not (math.isfinite(epsilon) and 0 < epsilon <= MAX_EPSILON):
-        raise UsageError(f"--epsilon: expected a positive number no larger than {MAX_EPSILON:g} (the course uses "
-                         f"1e-7), got {epsilon:g}")
+    """A UsageError naming the parameter `epsilon` unless `epsilon_problem` finds nothing."""
+    problem = epsilon_problem(epsilon)
+    if problem:
+        raise UsageError(f"epsilon: {problem}")
+
+
+def training_gradients(network: Network, X, Y, *, l2: float = 0.0, m_train: int | None = None):
+    """The gradients the training loop computes: one full-batch fast step (no update, no dropout), copied."""
+    X = np.ascontiguousarray(X, dtype=network.dtype)
+    Y = network.targets(Y)
+    with np.errstate(over="ignore"):
+        _, _, grads = train_step(network, X, Y, Workspace(network), l2=l2, m_train=m_train,
+                                 Y_is_one=labels_if_binary(network, Y))
+    return [dW.copy() for dW in grads.dW], [db.copy() for db in grads.db]
 
 
 def gradcheck(network: Network, X, Y, *, epsilon: float = 1e-7, l2: float = 0.0, m_train: int | None = None,
               entries: list | None = None, progress: Callable | None = None) -> GradcheckResult:
-    """Check `network.backward` against centred differences at the current parameters, in float64.
+    """Check the training step's gradients and `network.backward`'s against centred differences, in float64.
 
-    X (n^[0], m), Y (n^[L], m) or integer labels (1, m). No dropout. `network` is not modified.
+    At the current parameters; X (n^[0], m), Y (n^[L], m) or integer labels (1, m). No dropout; `network` is
+    not modified.
     m_train: the training set's size when X is a mini-batch of it (the L2 term's m); entries and
     progress: as `numeric_gradients` (a tensor checked on a sample is judged on the sampled entries).
     """
@@ -238,7 +287,8 @@ def gradcheck(network: Network, X, Y, *, epsilon: float = 1e-7, l2: float = 0.0,
     Y = net.targets(Y)
     AL, caches = net.forward(X)
     cost = net.cost(AL, Y, l2=l2, m_train=m_train)
-    analytic = net.backward(Y, caches, l2=l2, m_train=m_train)
+    reference = net.backward(Y, caches, l2=l2, m_train=m_train)
+    trained_W, trained_b = training_gradients(net, X, Y, l2=l2, m_train=m_train)
     numeric_W, numeric_b = numeric_gradients(net, X, Y, epsilon=epsilon, l2=l2, m_train=m_train, entries=entries,
                                              progress=progress)
     # J is known to half a unit in the last place, so each centred difference can be off by
@@ -246,16 +296,18 @@ def gradcheck(network: Network, X, Y, *, epsilon: float = 1e-7, l2: float = 0.0,
     floor_per_entry = float(np.finfo(ORACLE_DTYPE).eps) * abs(cost) / (2.0 * epsilon)
     tensors = []
     for l in range(1, net.L + 1):
-        for kind, a, n in (("W", analytic.dW[l - 1], numeric_W[l - 1]), ("b", analytic.db[l - 1], numeric_b[l - 1])):
-            shape, norm = tuple(a.shape), float(np.linalg.norm(a))
+        for kind, paths, n in (("W", (trained_W[l - 1], reference.dW[l - 1]), numeric_W[l - 1]),
+                               ("b", (trained_b[l - 1], reference.db[l - 1]), numeric_b[l - 1])):
+            shape, norm = tuple(n.shape), float(np.linalg.norm(paths[0]))
             chosen = ~np.isnan(n)
-            a, n = a[chosen], n[chosen]
-            difference = relative_difference(a, n)
-            D = a - n
-            tensors.append(TensorCheck(f"{kind}^[{l}]", l, kind, shape, difference,
-                                       float(np.linalg.norm(D)), float(np.max(np.abs(D), initial=0.0)),
-                                       norm, status_of(difference),
-                                       floor_per_entry * float(np.sqrt(a.size)), int(a.size)))
+            n = n[chosen]
+            differences = tuple(relative_difference(a[chosen], n) for a in paths)
+            D = [a[chosen] - n for a in paths]
+            worst = max(range(len(paths)), key=lambda k: (np.isnan(differences[k]), differences[k]))
+            tensors.append(TensorCheck(f"{kind}^[{l}]", l, kind, shape, differences[worst],
+                                       float(np.linalg.norm(D[worst])), float(np.max(np.abs(D[worst]), initial=0.0)),
+                                       norm, status_of(differences[worst]),
+                                       floor_per_entry * float(np.sqrt(n.size)), int(n.size), differences))
     return GradcheckResult(tensors, count_kinks(net, caches, epsilon), epsilon, int(X.shape[1]), cost)
 
 
@@ -272,7 +324,7 @@ def gradcheck_config(config, *, m: int = 32, epsilon: float = 1e-7, source: str 
     from .pipeline import prepare
 
     if m < 1:
-        raise UsageError(f"--m: expected a positive integer, got {m}")
+        raise UsageError(f"m: expected a positive integer, got {m}")
     check_epsilon(epsilon)
     raw = config.to_dict()
     notes = []
@@ -306,17 +358,18 @@ def gradcheck_config(config, *, m: int = 32, epsilon: float = 1e-7, source: str 
                        progress=progress)
     if entries is not None:
         work = 2 * network.n_parameters * forward_work(network.layers, len(idx))
-        notes.append(f"checked a random sample of {sum(len(e) for e in entries):,} of {network.n_parameters:,} "
-                     f"parameters (seed {checked.seed}): every entry would take about {work:.1e} multiply-adds, "
-                     f"above the budget of {WORK_BUDGET:.0e}; --all checks every entry")
+        result.sampled = (sum(len(e) for e in entries), network.n_parameters)
+        notes.append(Note(f"checked a random sample of {result.sampled[0]:,} of {network.n_parameters:,} "
+                          f"parameters (seed {checked.seed}): every entry would take about {work:.1e} multiply-adds, "
+                          f"above the budget of {WORK_BUDGET:.0e}", about="every_entry"))
     if skipped:
         names = ", ".join(sorted({k.activation for k in result.kinks}))
         notes.append(f"left out {skipped} sample(s) with a pre-activation within epsilon of the {names} kink at 0: "
                      "there a finite difference averages two slopes and disagrees with g'")
     floored = [t.name for t in result.tensors if t.status != "pass" and t.at_rounding_floor]
     if floored:
-        notes.append(f"{', '.join(floored)}: the difference is at the rounding floor for epsilon {epsilon:g} "
-                     f"(these gradients are small); a larger --epsilon such as 1e-6 lowers the floor")
+        notes.append(Note(f"{', '.join(floored)}: the difference is at the rounding floor for epsilon {epsilon:g} "
+                          "(these gradients are small)", about="epsilon"))
     if checked.train.l2:
         notes.append(f"J includes the L2 term (train.l2 = {checked.train.l2:g})")
     result.notes = notes + result.notes

@@ -1,4 +1,6 @@
-"""The fully-connected network: parameters, forward and backward propagation.
+"""The fully-connected network: parameters, forward and backward propagation, as the course writes them.
+
+Training runs fast_step.train_step, which computes the same numbers into reused arrays.
 
 Notation of the course: layer sizes n^[0..L] (`layers`), W^[l] of shape (n^[l], n^[l-1]),
 b^[l] of shape (n^[l], 1), Z^[l] = W^[l] A^[l-1] + b^[l], A^[l] = g^[l](Z^[l]), A^[0] = X of
@@ -20,7 +22,6 @@ from .errors import ConfigError, shorten
 from .initializers import initialize
 from .losses import resolve_loss
 from .parameters import n_parameters, parameter_views
-from .workspace import COSTS_IN_PLACE, DELTAS_IN_PLACE, IN_PLACE, binary_cross_entropy_of_labels_, times_derivative_
 
 
 class Cache(NamedTuple):
@@ -51,13 +52,6 @@ class Gradients(NamedTuple):
         if self.dtheta is not None:
             return self.dtheta
         return np.concatenate([d.ravel() for pair in zip(self.dW, self.db) for d in pair])
-
-    def as_dict(self) -> dict:
-        """The course's dict: {'dW1': ..., 'db1': ..., ..., 'dWL': ..., 'dbL': ...}."""
-        out = {}
-        for l, (dW, db) in enumerate(zip(self.dW, self.db), start=1):
-            out[f"dW{l}"], out[f"db{l}"] = dW, db
-        return out
 
 
 def expand_activations(activations, L: int) -> list[str]:
@@ -259,73 +253,6 @@ class Network:
                     dA = dA * below.D / below.keep_prob
                 dZ = dA * self.g[l - 2].derivative(below.Z, below.A)
         return Gradients(dW, db)
-
-    def train_step(self, X, Y, workspace, *, l2: float = 0.0, keep_prob=None, rng=None, Y_is_one=None,
-                   m_train: int | None = None):
-        """Forward, cost and backward for one batch in `workspace`'s arrays: (J, A^[L], Gradients).
-
-        The training loop's fast path: the same numbers as cost(forward(X)) and backward(...), bit
-        for bit, without new arrays per operation. X (n^[0], m) of the network's dtype; Y as
-        `targets(Y)` returns it; Y_is_one (optional, binary cross-entropy only) the bool array Y == 1
-        when every label is exactly 0 or 1, which lets the cost skip half its operations. A^[L] and
-        the gradients are views into the workspace, valid until the next step. Run it under
-        np.errstate(over="ignore"), as the training loop does (see workspace.py).
-
-        Matrix products are np.dot into preallocated arrays: the same BLAS products as `@` (bit for
-        bit, which the tests check), with less call overhead for tiny matrices.
-
-        m_train: the training set's size m when X is a mini-batch of m_b < m samples. The batch's objective
-        is then (1/m_b) sum_batch L + (l2 / 2m) sum_l ||W^[l]||^2, whose gradient (1/m_b) sum dL + (l2/m) W
-        estimates the gradient of the whole cost J without bias: l2 means the same for every batch size.
-        """
-        m = X.shape[1]
-        m_l2 = m if m_train is None else m_train
-        As, dZs, T, U = workspace.buffers(m)
-        seen, masks = [], None                       # A^[l-1] as layer l saw it; dropout masks
-        A = X
-        for l, (W, b, g, Z) in enumerate(zip(self.W, self.b, self.g, As), start=1):
-            seen.append(A)
-            np.dot(W, A, out=Z)
-            Z += b                                   # Z^[l] = W^[l] A^[l-1] + b^[l]
-            A = IN_PLACE[g.name](Z)                  # A^[l] = g^[l](Z^[l]), over Z^[l]
-            if keep_prob is not None and l < self.L and keep_prob[l - 1] < 1.0:
-                masks = masks or [None] * self.L
-                masks[l - 1] = D = rng.random(A.shape) < keep_prob[l - 1]
-                A = A * D / keep_prob[l - 1]
-        AL = A
-        if Y_is_one is not None:
-            J = binary_cross_entropy_of_labels_(AL, Y_is_one, T, U)
-        else:
-            J = COSTS_IN_PLACE[self.loss.name](AL, Y, T, U)
-        if l2:
-            J = J + self.l2_cost(l2, m_l2)
-        J = float(J)
-        dZ = DELTAS_IN_PLACE[self.loss.name](AL, Y, dZs[-1])
-        if self.g[-1].name != self.loss.canonical:
-            dZ *= self.g[-1].derivative(AL, AL)
-        # Every gradient is (1/m) times a product or sum of dZ^[L]. When m is a power of two (the usual
-        # mini-batch sizes) multiplying by 1/m is exact, so applying it once to dZ^[L] gives the same
-        # numbers as scaling every dW^[l], db^[l] afterwards, in one small pass instead of a pass over
-        # all of theta (it stays exact unless a value falls below the smallest normal number times m).
-        scale_early = m & (m - 1) == 0
-        if scale_early:
-            dZ *= 1 / m
-        dW, db = workspace.dW, workspace.db
-        for l in range(self.L, 0, -1):
-            np.dot(dZ, seen[l - 1].T, out=dW[l - 1])                     # dW^[l] = dZ^[l] A^[l-1]^T (x 1/m)
-            np.add.reduce(dZ, axis=1, keepdims=True, out=db[l - 1])     # db^[l] = sum(dZ^[l]) (x 1/m)
-            if l > 1:
-                dA = np.dot(self.W[l - 1].T, dZ, out=dZs[l - 2])        # dA^[l-1] = W^[l]^T dZ^[l]
-                if masks is not None and masks[l - 2] is not None:
-                    np.multiply(dA, masks[l - 2], out=dA)
-                    dA /= keep_prob[l - 2]
-                dZ = times_derivative_(dA, self.g[l - 2], As[l - 2])   # dZ^[l-1] = dA^[l-1] * g'(Z^[l-1])
-        if not scale_early:
-            workspace.grad *= 1 / m
-        if l2:
-            for dW_l, W in zip(dW, self.W):
-                dW_l += (l2 / m_l2) * W
-        return J, AL, Gradients(dW, db, workspace.grad)
 
     def predict_proba(self, X):
         """A^[L] for X (n^[0], m) without keeping caches.

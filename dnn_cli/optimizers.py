@@ -2,9 +2,9 @@
 
 Each optimizer updates the flat parameter vector theta in place from the flat gradient d theta
 (see parameters.py): the course's per-parameter formulas, applied to every W^[l] and b^[l] at once,
-which gives the same numbers as applying them tensor by tensor. State vectors (v, s) have theta's
-layout; `state()` names their per-tensor views vW1, vb1, ... as the model file stores them.
-`t` counts updates.
+which gives the same numbers as applying them tensor by tensor. A class names its moments in
+`moments`; an instance holds them in the dict `vectors` (name -> vector of theta's layout), and
+`state()` names their per-tensor views vW1, vb1, ... as the model file stores them. `t` counts updates.
 """
 
 from __future__ import annotations
@@ -20,28 +20,27 @@ class GradientDescent:
 
     name = "gd"
     uses = ()
-    moments: tuple[str, ...] = ()
+    moments: tuple[str, ...] = ()    # the names of the moment vectors it keeps
 
     def __init__(self, network, *, beta1=0.9, beta2=0.999, epsilon=1e-8):
         self.t = 0
         self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
         self.layers = list(network.layers)
-        for name in self.moments:
-            setattr(self, name, np.zeros_like(network.theta))
+        self.vectors: dict[str, np.ndarray] = {name: np.zeros_like(network.theta) for name in self.moments}
 
     def state(self) -> dict:
         """{'t': ..., 'vW1': ..., 'vb1': ...}: the step count and every moment, tensor by tensor."""
         out = {"t": np.array(self.t)}
-        for name in self.moments:
-            W, b = parameter_views(getattr(self, name), self.layers)
+        for name, vector in self.vectors.items():
+            W, b = parameter_views(vector, self.layers)
             for l, (vW, vb) in enumerate(zip(W, b), start=1):
                 out[f"{name}W{l}"], out[f"{name}b{l}"] = vW, vb
         return out
 
     def load_state(self, state: dict) -> None:
         self.t = int(state["t"])
-        for name in self.moments:
-            W, b = parameter_views(getattr(self, name), self.layers)
+        for name, vector in self.vectors.items():
+            W, b = parameter_views(vector, self.layers)
             for l, (vW, vb) in enumerate(zip(W, b), start=1):
                 vW[...], vb[...] = state[f"{name}W{l}"], state[f"{name}b{l}"]
 
@@ -64,7 +63,7 @@ class Momentum(GradientDescent):
 
     def step(self, theta, dtheta, learning_rate):
         self.t += 1
-        v = self.v
+        v = self.vectors["v"]
         v *= self.beta1
         v += (1.0 - self.beta1) * dtheta
         theta -= learning_rate * v
@@ -79,7 +78,7 @@ class RMSprop(GradientDescent):
 
     def step(self, theta, dtheta, learning_rate):
         self.t += 1
-        s = self.s
+        s = self.vectors["s"]
         s *= self.beta2
         s += (1.0 - self.beta2) * dtheta * dtheta
         theta -= learning_rate * dtheta / (np.sqrt(s) + self.epsilon)
@@ -94,7 +93,7 @@ class Adam(GradientDescent):
 
     def step(self, theta, dtheta, learning_rate):
         self.t += 1
-        v, s = self.v, self.s
+        v, s = self.vectors["v"], self.vectors["s"]
         v *= self.beta1
         v += (1.0 - self.beta1) * dtheta
         s *= self.beta2

@@ -9,9 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ConfigError
-
-MOMENTS = {"gd": 0, "momentum": 1, "rmsprop": 1, "adam": 2}
-
+from .optimizers import get_optimizer
 
 PROC_CGROUP = "/proc/self/cgroup"
 CGROUP_ROOT = "/sys/fs/cgroup"
@@ -135,7 +133,7 @@ def training_bytes(layers, m: int, batch_size, dtype: str, optimizer: str) -> in
     parameters = sum(n * (n_prev + 1) for n_prev, n in zip(layers[:-1], layers[1:]))
     batch = m if batch_size == "full" else min(int(batch_size), m)
     activations = 3 * batch * sum(layers)
-    return item * (parameters * (2 + MOMENTS.get(optimizer, 2)) + activations)
+    return item * (parameters * (2 + len(get_optimizer(optimizer).moments)) + activations)
 
 
 def gib(n: int) -> str:

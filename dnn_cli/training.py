@@ -11,7 +11,7 @@ parameters before its updates, and the last entry scores the final parameters. E
 watches the same numbers, so the weights after the final update can be the best ones.
 
 L2 follows the course: J = (1/m) sum L + (l2 / 2m) sum_l ||W^[l]||^2 with m the training set's
-size, whatever the batch size (see `Network.train_step`).
+size, whatever the batch size (see `fast_step.train_step`).
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from typing import NamedTuple
 import numpy as np
 
 from .errors import ConfigError, TrainingError
+from .fast_step import Workspace, labels_if_binary, train_step
 from .metrics import evaluate, scores
 from .optimizers import get_optimizer
 from .schedules import SCHEDULES
-from .workspace import Workspace
 
 
 class EpochResult(NamedTuple):
@@ -126,22 +126,15 @@ def is_full_batch(m: int, batch_size) -> bool:
     return batch_size in (None, "full") or batch_size >= m
 
 
+ALL = slice(None)   # the full batch's index set: every column, in order
+
+
 def batches(m: int, batch_size, rng) -> list:
-    """Column index sets for one epoch: all of 0..m-1 in order for full batch, else a fresh shuffle."""
+    """Column index sets for one epoch: [ALL] for full batch, else a fresh shuffle cut into batches."""
     if is_full_batch(m, batch_size):
-        return [slice(None)]
+        return [ALL]
     order = rng.permutation(m)
     return [order[k:k + batch_size] for k in range(0, m, batch_size)]
-
-
-def labels_if_binary(network, Y):
-    """Y == 1 as a bool array when the loss is binary cross-entropy and every label is exactly 0 or 1, else None.
-
-    Network.train_step then takes the cost's cheaper form, which gives the same numbers.
-    """
-    if network.loss.name != "binary_cross_entropy" or not ((Y == 0) | (Y == 1)).all():
-        return None
-    return Y == 1
 
 
 def new_state(network, *, optimizer="gd", beta1=0.9, beta2=0.999, epsilon=1e-8, rng=None) -> TrainingState:
@@ -178,7 +171,6 @@ def iter_epochs(network, X, Y, *, epochs: int, learning_rate: float, batch_size=
     last = epochs - 1
     workspace = Workspace(network)
     Y_is_one = labels_if_binary(network, Y)
-    full = is_full_batch(m, batch_size)
     dev = None
     if has_dev and state.epoch < epochs and not state.stopped_early:
         # The parameters as they are now: the initial ones (scored once, here) or a resumed run's, whose
@@ -203,12 +195,15 @@ def iter_epochs(network, X, Y, *, epochs: int, learning_rate: float, batch_size=
         batch_costs, outputs, measured = [], [], {}
         dev_before = dev  # like the cost, epoch e's dev metrics describe the parameters before its updates
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            for idx in ((slice(None),) if full else batches(m, batch_size, state.rng)):
-                X_t, Y_t, Y1_t = (X, Y, Y_is_one) if full else (
-                    workspace.columns(X, idx), Y[:, idx], None if Y_is_one is None else Y_is_one[:, idx])
+            for idx in batches(m, batch_size, state.rng):
+                if idx is ALL:                       # the full batch: the arrays themselves
+                    X_t, Y_t, Y1_t = X, Y, Y_is_one
+                else:
+                    X_t, Y_t = workspace.columns(X, idx), Y[:, idx]
+                    Y1_t = None if Y_is_one is None else Y_is_one[:, idx]
                 # The fast path: the numbers of forward, cost and backward, in reused arrays.
-                J, AL, grads = network.train_step(X_t, Y_t, workspace, l2=l2, keep_prob=keep, rng=state.rng,
-                                                  Y_is_one=Y1_t, m_train=None if full else m)
+                J, AL, grads = train_step(network, X_t, Y_t, workspace, l2=l2, keep_prob=keep, rng=state.rng,
+                                          Y_is_one=Y1_t, m_train=m)
                 if not math.isfinite(J):
                     raise TrainingError(_non_finite(J, epoch, alpha, updated=bool(state.costs) or bool(batch_costs)))
                 batch_costs.append((J, Y_t.shape[1]))

@@ -1,4 +1,4 @@
-"""The training loop's fast step (Network.train_step) against the reference forward, cost, backward.
+"""The training loop's fast step (fast_step.train_step) against the reference forward, cost, backward.
 
 Every case here is bit-identical: the fast step does the same floating-point operations in the same
 order, only into preallocated arrays, so the comparisons are exact (assert_array_equal, ==).
@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from dnn_cli.activations import ACTIVATIONS
+from dnn_cli.fast_step import SMALL, Workspace, labels_if_binary, train_step, zeros_like_small
 from dnn_cli.losses import LOSSES
 from dnn_cli.network import Network
 from dnn_cli.optimizers import OPTIMIZERS
-from dnn_cli.training import iter_epochs, labels_if_binary
-from dnn_cli.workspace import COSTS_IN_PLACE, DELTAS_IN_PLACE, IN_PLACE, SMALL, Workspace, relu_, zeros_like_small
+from dnn_cli.training import iter_epochs
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "linear"]
 OUTPUTS = [("sigmoid", "binary_cross_entropy", 1), ("softmax", "cross_entropy", 3), ("linear", "mse", 2),
@@ -24,8 +24,8 @@ Z = np.array([[-800.0, -3.0, -0.5, -0.0, 0.0, 0.25, 2.0, 800.0],
 
 
 def test_every_activation_and_loss_has_an_in_place_form():
-    assert set(IN_PLACE) == set(ACTIVATIONS)
-    assert set(COSTS_IN_PLACE) == set(DELTAS_IN_PLACE) == set(LOSSES)
+    assert all(g.in_place is not None for g in ACTIVATIONS.values())
+    assert all(loss.in_place is not None for loss in LOSSES.values())
 
 
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
@@ -34,7 +34,7 @@ def test_in_place_activation_is_bit_identical(name, dtype):
     X = Z.astype(dtype)
     with np.errstate(over="ignore"):
         expected = ACTIVATIONS[name](X)
-        got = IN_PLACE[name](X.copy())
+        got = ACTIVATIONS[name].in_place.g_(X.copy(), zeros_like_small(X.shape, X.dtype))
     np.testing.assert_array_equal(got, expected)
     assert got.dtype == expected.dtype
 
@@ -44,18 +44,24 @@ def test_in_place_relu_is_bit_identical_against_cached_zeros_and_against_the_sca
     Z = np.random.default_rng(0).standard_normal((1, size))
     Z[0, :4] = [-0.0, 0.0, np.nan, -np.inf]
     expected = ACTIVATIONS["relu"](Z)
-    got = relu_(Z.copy())
+    zeros = zeros_like_small(Z.shape, Z.dtype)
+    got = ACTIVATIONS["relu"].in_place.g_(Z.copy(), zeros)
     assert got.tobytes() == expected.tobytes()           # the sign of zero too
-    zeros = zeros_like_small(Z)
     assert (zeros == 0.0) if size > SMALL else (not zeros.flags.writeable and not zeros.any())
 
 
 @pytest.mark.parametrize("name", sorted(set(ACTIVATIONS) - {"softmax"}))
-def test_derivative_depends_on_z_only_through_a(name):
-    # The workspace keeps A^[l] over Z^[l]; this is what makes that exact.
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_in_place_derivative_from_a_alone_is_bit_identical(name, dtype):
+    # The workspace keeps A^[l] over Z^[l]; the in-place g' sees A only, and gives dA * g'(Z, A) exactly.
     g = ACTIVATIONS[name]
-    A = g(Z)
-    np.testing.assert_array_equal(g.derivative(A, A), g.derivative(Z, A))
+    X = Z.astype(dtype)
+    with np.errstate(over="ignore"):
+        A = g(X)
+    dA = np.random.default_rng(1).standard_normal(X.shape).astype(dtype)
+    expected = dA * g.derivative(X, A)
+    got = g.in_place.times_derivative_(dA.copy(), A.copy())
+    assert got.tobytes() == expected.tobytes()
 
 
 def problem(hidden, output, dtype, seed=0, m=13):
@@ -91,8 +97,8 @@ def test_fast_step_is_bit_identical_to_forward_cost_backward(hidden, output, dty
     Y_is_one = labels_if_binary(net, Y)           # binary cross-entropy on 0/1 labels: the short form
     assert (Y_is_one is not None) == (output[1] == "binary_cross_entropy")
     for _ in range(2):  # the second step reuses the workspace's arrays
-        J_fast, AL_fast, fast = net.train_step(X, Y, workspace, l2=l2, keep_prob=keep, rng=np.random.default_rng(9),
-                                               Y_is_one=Y_is_one)
+        J_fast, AL_fast, fast = train_step(net, X, Y, workspace, l2=l2, keep_prob=keep, rng=np.random.default_rng(9),
+                                           Y_is_one=Y_is_one)
         assert J_fast == J
         np.testing.assert_array_equal(AL_fast, AL)
         for expected, got in zip(grads.dW + grads.db, fast.dW + fast.db):
@@ -144,7 +150,8 @@ def test_workspace_shapes_and_flat_gradients():
     assert ws.grad.size == net.n_parameters == 17
     assert [dW.shape for dW in ws.dW] == [(4, 2), (1, 4)] and [db.shape for db in ws.db] == [(4, 1), (1, 1)]
     assert all(np.shares_memory(ws.grad, d) for d in ws.dW + ws.db)
-    A, dZ, T, U = ws.buffers(400)
+    A, dZ, T, U, zeros = ws.buffers(400)
+    assert [z.shape for z in zeros] == [(4, 400), (1, 400)] and not zeros[0].flags.writeable
     assert [a.shape for a in A] == [(4, 400), (1, 400)] and [d.shape for d in dZ] == [(4, 400), (1, 400)]
     assert ws.buffers(400)[0][0] is A[0]
 
@@ -184,6 +191,6 @@ def test_binary_cross_entropy_with_soft_labels_takes_the_full_form(dtype):
     Y[0, :3] = [0.0, 1.0, 0.5]
     assert labels_if_binary(net, Y) is None
     AL, caches = net.forward(X)
-    J_fast, _, fast = net.train_step(X, Y, Workspace(net))
+    J_fast, _, fast = train_step(net, X, Y, Workspace(net))
     assert J_fast == net.cost(AL, Y)
     np.testing.assert_array_equal(fast.vector(), net.backward(Y, caches).vector())

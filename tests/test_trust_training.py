@@ -15,13 +15,13 @@ import pytest
 from dnn_cli import gradcheck as gradcheck_module
 from dnn_cli.config import load_config
 from dnn_cli.errors import TrainingError
+from dnn_cli.fast_step import Workspace, train_step
 from dnn_cli.gradcheck import gradcheck, gradcheck_config, numeric_gradients, sample_entries
 from dnn_cli.io.modelfile import load_model, save_model
 from dnn_cli.io.statefile import restore_state
 from dnn_cli.network import Network
 from dnn_cli.pipeline import fit, prepare
 from dnn_cli.training import _check_parameters, cost_curve, parameter_limit
-from dnn_cli.workspace import Workspace
 
 from .conftest import CONFIGS, assert_input_error, write
 
@@ -226,7 +226,7 @@ def test_one_mini_batch_step_is_the_gradient_of_the_batch_objective():
     X, Y = rng.standard_normal((3, 40)), (rng.random((1, 40)) > 0.5).astype(float)
     m, l2, batch = 40, 0.7, np.arange(3, 19)
     X_b, Y_b = np.asfortranarray(X[:, batch]), Y[:, batch]
-    J, _, grads = net.train_step(X_b, Y_b, Workspace(net), l2=l2, m_train=m)
+    J, _, grads = train_step(net, X_b, Y_b, Workspace(net), l2=l2, m_train=m)
     # The batch objective (1/m_b) sum_batch L + (l2 / 2m) sum ||W||^2, by finite differences.
     dW, db = numeric_gradients(net, X_b, Y_b, epsilon=1e-6, l2=l2, m_train=m)
     for analytic, numeric in zip(grads.dW + grads.db, dW + db):
@@ -241,9 +241,9 @@ def test_full_batch_l2_is_unchanged_by_passing_m_train():
     rng = np.random.default_rng(5)
     net = Network.initialize([2, 4, 1], ["tanh", "sigmoid"], rng=rng)
     X, Y = np.asfortranarray(rng.standard_normal((2, 30))), (rng.random((1, 30)) > 0.5).astype(float)
-    J1, _, g1 = net.train_step(X, Y, Workspace(net), l2=0.3)
+    J1, _, g1 = train_step(net, X, Y, Workspace(net), l2=0.3)
     first = g1.vector().copy()
-    J2, _, g2 = net.train_step(X, Y, Workspace(net), l2=0.3, m_train=30)
+    J2, _, g2 = train_step(net, X, Y, Workspace(net), l2=0.3, m_train=30)
     assert J1 == J2
     np.testing.assert_array_equal(first, g2.vector())
 
@@ -323,11 +323,13 @@ def test_gradcheck_config_samples_above_the_budget_and_says_so(monkeypatch, cli,
     sampled = [t for t in result.tensors if t.sampled]
     assert sampled and seen[-1][0] == seen[-1][1] == sum(t.checked for t in result.tensors)
     note = next(n for n in result.notes if "random sample" in n)
-    assert note.startswith(f"checked a random sample of {seen[-1][1]:,} of ") and "--all" in note
+    assert note.startswith(f"checked a random sample of {seen[-1][1]:,} of ") and note.about == "every_entry"
+    assert "--all" not in note and result.sampled == (seen[-1][1], 2 * 40 + 40 + 40 + 1)
     every = gradcheck_config(config, every_entry=True)
     assert not any(t.sampled for t in every.tensors)
     output = cli("gradcheck", FLOWER, "--set", wide[0]).stdout
     assert "entries checked" in output and "all 1" in output and "random sample" in output
+    assert "above the budget of 2e+05; --all checks every entry" in output
     assert "entries checked" not in cli("gradcheck", FLOWER, "--set", wide[0], "--all").stdout
 
 

@@ -1,4 +1,4 @@
-"""`dnn gradcheck CONFIG`: backprop gradients against centred finite differences, per tensor."""
+"""`dnn gradcheck CONFIG`: the training step's and Network.backward's gradients against centred differences."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from .. import render
 from ..config import load_config
-from ..errors import TrainingError
-from ..gradcheck import WARN_BELOW, gradcheck_config
+from ..errors import TrainingError, UsageError
+from ..gradcheck import CHECKED, WARN_BELOW, epsilon_problem, gradcheck_config
 from ._common import Overrides, Seed, boundary, err, out
 
 NAME = "gradcheck"
+# What to add to a note about one of gradcheck_config's parameters: the flag that sets it.
+HINTS = {"every_entry": "--all checks every entry", "epsilon": "a larger --epsilon such as 1e-6 lowers the floor"}
 
 
 @boundary
@@ -28,7 +30,12 @@ def command(
         "--all", help="Check every entry of every tensor, however long it takes (by default a large network is "
                       "checked on a random sample of entries per tensor).")] = False,
 ) -> None:
-    """Compare dW^[l], db^[l] from backprop with centred finite differences in float64; exit 1 on failure."""
+    """Compare dW^[l], db^[l] of the training step and of backprop with centred differences; exit 1 on failure."""
+    if m < 1:
+        raise UsageError(f"--m: expected a positive integer, got {m}")
+    problem = epsilon_problem(epsilon)
+    if problem:
+        raise UsageError(f"--epsilon: {problem}")
     cfg = load_config(config, set_, seed=seed)
     console = err()
     with Progress(TextColumn("gradcheck"), BarColumn(), MofNCompleteColumn(), TextColumn("entries"),
@@ -38,10 +45,12 @@ def command(
                                   progress=lambda done, total: bar.update(task, completed=done, total=total))
     console = out()
     console.print(render.gradcheck_table(result))
+    console.print(f"checked: {CHECKED}", markup=False)
     for note in result.notes:
-        console.print(f"note: {note}", markup=False)
+        hint = HINTS.get(getattr(note, "about", None))
+        console.print(f"note: {note}" + (f"; {hint}" if hint else ""), markup=False)
     if not result.passed:
-        failed = ", ".join(f"{t.name} ({t.relative_difference:.2e})" for t in result.failed)
+        failed = ", ".join(f"{t.name} ({t.relative_difference:.2e}{_only(t)})" for t in result.failed)
         hint = ""
         if any(k.near for k in result.kinks):
             hint = "; some pre-activations sit within epsilon of a relu kink, where finite differences mislead"
@@ -49,3 +58,9 @@ def command(
     worst = max(result.tensors, key=lambda t: t.relative_difference)
     console.print(f"gradcheck {'passed' if worst.status == 'pass' else 'passed with warnings'}: "
                   f"worst relative difference {worst.relative_difference:.2e} ({worst.name})", markup=False)
+
+
+def _only(t) -> str:
+    """', in the training step only' when one path of two fails, else ''."""
+    paths = t.failing_paths
+    return f", in the {paths[0]} only" if len(paths) < len(t.differences) else ""
