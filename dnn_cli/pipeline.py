@@ -80,7 +80,7 @@ def load_dataset(config, rng, source: str = "<config>") -> Dataset:
     return dataset
 
 
-def check_fit(config, dataset: Dataset, source: str) -> None:
+def check_layers_match_data(config, dataset: Dataset, source: str) -> None:
     """n^[0] must equal the data's feature count, and n^[L] must fit its classes or targets."""
     layers = config.model.layers
     problems = []
@@ -165,7 +165,7 @@ def prepare(config, *, source: str = "<config>", parameters: dict | None = None)
     data_rng, init_rng, train_rng = np.random.default_rng(config.seed).spawn(3)
     dtype = np.dtype(config.train.dtype)
     dataset = load_dataset(config, data_rng, source)
-    check_fit(config, dataset, source)
+    check_layers_match_data(config, dataset, source)
     t = config.train
     check_fits(training_bytes(config.model.layers, dataset.m, t.batch_size, t.dtype, t.optimizer),
                f"training layers {config.model.layers} on {dataset.m:,} samples", source)

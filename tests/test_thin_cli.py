@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from dnn_cli import plotting
+from dnn_cli.activation_comparison import DEFAULT_ACTIVATIONS, parse_activations
+from dnn_cli.cli import compare_activations as compare_activations_command
+from dnn_cli.cli import compare_init as compare_init_command
 from dnn_cli.config import config_from_dict
-from dnn_cli.errors import ConfigError
+from dnn_cli.errors import ConfigError, ParameterError
+from dnn_cli.init_comparison import DEFAULT_SCHEMES, check_repeats, compare_init, parse_schemes
 from dnn_cli.network import Network, check_architecture
+
+from .conftest import assert_input_error
 
 
 def test_check_architecture_returns_key_paths_and_messages():
@@ -34,3 +41,35 @@ def test_config_reports_architecture_problems_under_model_keys():
         config_from_dict(raw, source="c.yaml")
     assert "model.activations[0]" in str(e.value)
     assert "'softmax' may only be the output activation g^[L], not g^[1]" in str(e.value)
+
+
+@pytest.mark.parametrize(("call", "param", "message"), [
+    (lambda: parse_schemes("hee"), "schemes", "schemes: unknown init scheme 'hee'"),
+    (lambda: check_repeats(0), "repeats", "repeats: expected a positive integer, got 0"),
+    (lambda: compare_init(None, ["he"], repeats=0), "repeats", "repeats: expected a positive integer, got 0"),
+    (lambda: parse_activations("softmax"), "activations", "activations: 'softmax' may only be the output"),
+    (lambda: plotting.check_path("r.txt"), "path", "path r.txt: expected a file name ending in .png"),
+], ids=["schemes", "repeats", "compare-init-repeats", "activations", "plot-path"])
+def test_the_library_names_its_parameters_not_flags(call, param, message):
+    with pytest.raises(ParameterError) as e:
+        call()
+    assert e.value.param == param
+    assert str(e.value).startswith(message), str(e.value)
+    assert "--" not in str(e.value)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["compare-init", "--schemes", "hee"], "dnn: error: --schemes: unknown init scheme 'hee'"),
+    (["compare-init", "--repeats", "0"], "dnn: error: --repeats: expected a positive integer, got 0"),
+    (["compare-activations", "--activations", "softmax"], "dnn: error: --activations: 'softmax' may only be"),
+    (["compare-init", "--plot", "r.txt"], "dnn: error: --plot r.txt: expected a file name ending in .png"),
+], ids=["schemes", "repeats", "activations", "plot"])
+def test_the_command_line_names_its_flags(cli, args, message):
+    result = cli(*args)
+    assert_input_error(result)
+    assert result.stderr.startswith(message), result.stderr
+
+
+def test_the_command_lines_defaults_are_the_librarys():
+    assert compare_init_command.DEFAULT_SCHEMES == ",".join(DEFAULT_SCHEMES)
+    assert compare_activations_command.DEFAULT_ACTIVATIONS == ",".join(DEFAULT_ACTIVATIONS)

@@ -3,6 +3,7 @@ errors alike come out as `dnn: error: ...` lines on stderr)."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -14,9 +15,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from .. import resources
-from ..errors import DnnError, shorten
-from ..files import check_metrics_path
+from ..errors import DnnError, ParameterError, shorten
 
 try:  # newer typer carries its own copy of click
     from typer._click.exceptions import ClickException, UsageError
@@ -47,6 +46,8 @@ ComparisonPlot = Annotated[Optional[Path], typer.Option(
 def check_comparison_metrics_path(path) -> None:
     """--metrics-out of the compare commands holds several runs: JSON only."""
     if path is not None:
+        from ..files import check_metrics_path
+
         check_metrics_path(path, (".json",), why=" (the runs of a comparison do not fit one CSV table)")
 
 
@@ -81,6 +82,8 @@ def boundary(command):
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
+        from .. import resources  # here, not at start-up: `dnn --help` loads no NumPy
+
         resources.LAST_ESTIMATE.clear()
         try:
             return command(*args, **kwargs)
@@ -90,6 +93,17 @@ def boundary(command):
             raise fail(resources.out_of_memory()) from None
 
     return wrapper
+
+
+@contextlib.contextmanager
+def flags(**names):
+    """Inside, a library's ParameterError comes out under the command line's name: flags(schemes="--schemes")."""
+    try:
+        yield
+    except ParameterError as e:
+        if e.param not in names:
+            raise
+        raise e.as_named(names[e.param]) from None
 
 
 # pydantic error types behind typer's parsing of numbers and flags, in the house's words

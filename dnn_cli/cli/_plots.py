@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..atomic import check_writable
-from ..pipeline import prepare
+from ._common import flags
 
 
 def check_plot_option(path) -> None:
@@ -15,13 +13,16 @@ def check_plot_option(path) -> None:
         return
     from .. import plotting
 
-    plotting.check_path(path)
-    check_writable(path, "plot")
-    plotting.require()
+    with flags(path="--plot", plotting="--plot"):
+        plotting.check_path(path)
+        check_writable(path, "plot")
+        plotting.require()
 
 
 def data_for_plot(prepared):
     """All samples (train, then dev) in the data's own units: X (n^[0], m) and y, for drawing."""
+    import numpy as np
+
     X, y = prepared.train.X, prepared.train.y
     if prepared.dev is not None:
         X, y = np.hstack([X, prepared.dev.X]), np.hstack([y, prepared.dev.y])
@@ -31,8 +32,9 @@ def data_for_plot(prepared):
 
 
 def plot_comparison(path, config, runs, *, source: str = "<config>", title: str | None = None) -> None:
-    """Cost curves of `runs` (experiments.Run: label, costs, network) on one axis, and a boundary per run."""
+    """Cost curves of `runs` (experiments.MeasuredRun: label, costs, network) on one axis, and a boundary per run."""
     from .. import plotting
+    from ..pipeline import prepare
 
     prepared = prepare(config, source=source)  # the runs' data: same config, same seed
     X, y = data_for_plot(prepared)
