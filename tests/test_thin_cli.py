@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 
 from dnn_cli import plotting
 from dnn_cli.activation_comparison import DEFAULT_ACTIVATIONS, parse_activations
 from dnn_cli.cli import compare_activations as compare_activations_command
 from dnn_cli.cli import compare_init as compare_init_command
+from dnn_cli.cli import shapes as shapes_command
 from dnn_cli.config import config_from_dict
 from dnn_cli.errors import ConfigError, ParameterError
 from dnn_cli.init_comparison import DEFAULT_SCHEMES, check_repeats, compare_init, parse_schemes
 from dnn_cli.network import Network, check_architecture
 
-from .conftest import assert_input_error
+from .conftest import ROOT, assert_input_error
 
 
 def test_check_architecture_returns_key_paths_and_messages():
@@ -73,3 +76,20 @@ def test_the_command_line_names_its_flags(cli, args, message):
 def test_the_command_lines_defaults_are_the_librarys():
     assert compare_init_command.DEFAULT_SCHEMES == ",".join(DEFAULT_SCHEMES)
     assert compare_activations_command.DEFAULT_ACTIVATIONS == ",".join(DEFAULT_ACTIVATIONS)
+
+
+def test_evaluate_does_not_import_predict():
+    source = (ROOT / "dnn_cli" / "cli" / "evaluate.py").read_text(encoding="utf-8")
+    imported = {node.module for node in ast.walk(ast.parse(source)) if isinstance(node, ast.ImportFrom)}
+    assert "predict" not in imported and "cli.predict" not in imported, imported
+
+
+def test_shapes_takes_m_from_the_pipelines_train_split(cli, monkeypatch):
+    from dnn_cli import pipeline
+
+    config = config_from_dict({"seed": 3, "data": {"source": "flower", "n_samples": 400, "dev_fraction": 0.25},
+                               "model": {"layers": [2, 4, 1], "activations": ["tanh", "sigmoid"]},
+                               "train": {"epochs": 1}})
+    assert shapes_command.default_m(config, "c.yaml") == pipeline.prepare(config).train.m == 300
+    monkeypatch.setattr(pipeline, "train_split", lambda cfg, source: type("Split", (), {"m": 123})())
+    assert shapes_command.default_m(config, "c.yaml") == 123

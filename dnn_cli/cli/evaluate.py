@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import math
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from .. import render
-from ..columns import named_features
-from ..data import encode_with_classes, read_inputs, targets_of
-from ..errors import DataError
-from ..files import load_model
-from ..metrics import classification_report, regression_report
 from ._common import ByPosition, ModelFile, boundary, out
-from .predict import check_outputs
 
 NAME = "evaluate"
 
@@ -29,10 +20,14 @@ def command(
     by_position: ByPosition = False,
 ) -> None:
     """Cost and accuracy, per-class precision/recall/F1 and the confusion matrix (or RMSE, MAE, R^2)."""
-    loaded = load_model(model)
-    inputs = read_inputs(data, n_x=loaded.network.layers[0], feature_names=loaded.features,
-                         label=loaded.config.data.label, named=named_features(loaded), by_position=by_position)
-    check_outputs(loaded, inputs)
+    import json
+    import math
+
+    from .. import render
+    from ..errors import DataError
+    from ._inputs import model_and_inputs
+
+    loaded, inputs = model_and_inputs(model, data, by_position=by_position)
     document = evaluation(loaded, inputs)
     if not math.isfinite(document["cost"]):
         raise DataError(f"{inputs.source}: the cost on this data is {document['cost']}: its values are too large "
@@ -48,6 +43,9 @@ def command(
 
 def evaluation(model, inputs) -> dict:
     """The JSON-ready evaluation: model, data, task, m, cost and the task's scores."""
+    from ..data import encode_with_classes, targets_of
+    from ..metrics import classification_report, regression_report
+
     X = model.scale(inputs.X)
     head = {"model": str(model.path), "data": inputs.source, "task": model.task}
     if not model.network.is_classifier:

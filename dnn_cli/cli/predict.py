@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 from typing import Annotated, Optional
 
-import numpy as np
 import typer
 
-from ..columns import named_features
-from ..data import read_inputs
-from ..errors import DataError, UsageError
-from ..files import atomic_write, check_writable, load_model
 from ._common import ByPosition, ModelFile, boundary, out
 
 NAME = "predict"
@@ -28,14 +21,18 @@ def command(
     by_position: ByPosition = False,
 ) -> None:
     """Predict the class (original labels) or value of every sample in DATA, one CSV row each."""
+    import csv
+    import io
+
+    from ..errors import UsageError
+    from ..files import atomic_write, check_writable
+    from ._inputs import model_and_inputs
+
     if out_ is not None:
         if out_.suffix.lower() != ".csv":
             raise UsageError(f"--out {out_}: expected a .csv file name")
         check_writable(out_, "predictions")
-    loaded = load_model(model)
-    inputs = read_inputs(data, n_x=loaded.network.layers[0], feature_names=loaded.features,
-                         label=loaded.config.data.label, named=named_features(loaded), by_position=by_position)
-    check_outputs(loaded, inputs)
+    loaded, inputs = model_and_inputs(model, data, by_position=by_position)
     header, rows = prediction_rows(loaded, inputs.X, proba=proba)
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
@@ -46,18 +43,6 @@ def command(
     else:
         atomic_write(out_, text.getvalue().encode(), "predictions")
         out().print(f"wrote {len(rows)} predictions to {out_}")
-
-
-def check_outputs(model, inputs) -> None:
-    """DataError naming the first sample whose output A^[L] is not finite (features too large for float64)."""
-    with np.errstate(all="ignore"):
-        AL = model.network.predict_proba(model.scale(inputs.X))
-    bad = np.flatnonzero(~np.isfinite(AL).all(axis=0))
-    if bad.size:
-        i = int(bad[0])
-        raise DataError(f"{inputs.source}: {inputs.where(i)}: the model's output is not finite for this sample "
-                        f"(largest |feature| {np.abs(inputs.X[:, i]).max():.3g}): its values are too large for "
-                        "float64 arithmetic")
 
 
 def prediction_rows(model, X, *, proba: bool = False) -> tuple[list[str], list[list[str]]]:
