@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 import pytest
 
@@ -93,3 +94,81 @@ def test_shapes_takes_m_from_the_pipelines_train_split(cli, monkeypatch):
     assert shapes_command.default_m(config, "c.yaml") == pipeline.prepare(config).train.m == 300
     monkeypatch.setattr(pipeline, "train_split", lambda cfg, source: type("Split", (), {"m": 123})())
     assert shapes_command.default_m(config, "c.yaml") == 123
+
+
+# ---------------------------------------------------------------------------------------------
+# The training run in the library: the CLI parses, calls it, renders
+
+
+def _flower(epochs: int):
+    return config_from_dict({"seed": 3, "data": {"source": "flower", "n_samples": 80},
+                             "model": {"layers": [2, 4, 1], "activations": ["tanh", "sigmoid"]},
+                             "train": {"learning_rate": 1.2, "epochs": epochs, "log_every": 5}})
+
+
+def test_a_library_run_stops_after_the_epoch_a_request_arrives_in_and_reports_it(tmp_path):
+    import signal
+
+    from dnn_cli.training_run import start_run
+
+    lines = []
+    save = tmp_path / "m.npz"
+    run = start_run("c.yaml", _flower(20), save=save, checkpoint_every=4, report=lines.append)
+
+    def on_epoch(result):
+        if result.epoch == 5:
+            run.requests.request(signal.SIGTERM)
+
+    assert run.train(on_epoch=on_epoch) is None
+    finished = run.finish(None)
+    assert run.prepared.state.epoch == 6 and finished.seconds is None
+    assert lines == [f"stopped by SIGTERM after epoch 6 of 20; saved the parameters and training state to {save} "
+                     f"(continue with --resume {save})"]
+    assert run.exit_code == 128 + signal.SIGTERM
+    assert run.written() == [("model", save)]
+
+
+def test_a_library_run_to_the_end_matches_fit_bit_for_bit(tmp_path):
+    from dnn_cli.pipeline import fit, prepare
+    from dnn_cli.training_run import start_run
+
+    run = start_run("c.yaml", _flower(30), metrics_out=tmp_path / "m.json")
+    finished = run.finish(run.train())
+    reference = fit(prepare(_flower(30), source="c.yaml"))
+    assert run.exit_code == 0 and run.phase == "summary"
+    assert run.prepared.network.theta.tobytes() == reference.network.theta.tobytes()
+    assert finished.final == reference.final
+    assert run.written() == [("metrics", tmp_path / "m.json")]
+
+
+def test_a_second_stop_is_described_by_the_library():
+    from dnn_cli.training_run import start_run
+
+    run = start_run("c.yaml", _flower(20), save=Path("m.npz"))
+    assert run.stopped_at_once(2) == "stopped at once during epoch 1 of 20; nothing saved to m.npz"
+    assert run.exit_code == 130
+
+
+class _Bar:
+    disable = False
+
+    def __init__(self):
+        self.updates = 0
+
+    def update(self, task, **fields):
+        self.updates += 1
+
+
+def test_the_progress_bar_is_updated_a_few_times_a_second_at_most():
+    from types import SimpleNamespace
+
+    from dnn_cli.cli._progress import throttled
+
+    hidden = _Bar()
+    hidden.disable = True
+    assert throttled(hidden, 0, 4) is None  # nothing shown: no per-epoch call at all
+    bar = _Bar()
+    update = throttled(bar, 0, 4)
+    for epoch in range(20_000):
+        update(SimpleNamespace(epoch=epoch, cost=0.5))
+    assert 1 <= bar.updates <= 4 * 60  # 20,000 epochs take well under a minute

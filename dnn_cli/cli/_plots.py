@@ -1,4 +1,4 @@
-"""What the commands share for --plot: the early check and the comparison picture."""
+"""What the commands share for --plot: the early check, the training picture and the comparison picture."""
 
 from __future__ import annotations
 
@@ -41,3 +41,17 @@ def plot_comparison(path, config, runs, *, source: str = "<config>", title: str 
     plot_runs = [plotting.PlotRun(run.label, run.costs, run.network) for run in runs]
     plotting.compare_figure(plot_runs, path, X=X, y=y, classes=prepared.train.classes,
                             standardizer=prepared.standardizer, title=title)
+
+
+def draw_training(path, prepared) -> None:
+    """The cost curve (train, dev every epoch, the best epoch marked) and the model panel in the data's own units."""
+    from .. import plotting
+
+    state = prepared.state
+    dev_points = [(e, c) for e, c in enumerate(state.dev_costs) if c is not None]
+    dev_curve = tuple(zip(*dev_points)) if dev_points else None
+    X, y = data_for_plot(prepared)
+    plotting.training_figure(path, state.costs, dev=dev_curve, best_epoch=state.best_epoch,
+                             network=prepared.network, X=X, y=y,
+                             classes=prepared.train.classes, standardizer=prepared.standardizer,
+                             title=f"layers {prepared.network.layers}, {' / '.join(prepared.network.activations)}")

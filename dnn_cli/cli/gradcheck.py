@@ -6,12 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from .. import render
-from ..config import load_config
-from ..errors import TrainingError
-from ..gradcheck import WARN_BELOW, gradcheck_config
 from ._common import Overrides, Seed, boundary, err, out
 
 NAME = "gradcheck"
@@ -29,10 +24,14 @@ def command(
                       "checked on a random sample of entries per tensor).")] = False,
 ) -> None:
     """Compare dW^[l], db^[l] from backprop with centred finite differences in float64; exit 1 on failure."""
+    from .. import render
+    from ..config import load_config
+    from ..errors import TrainingError
+    from ..gradcheck import WARN_BELOW, gradcheck_config
+    from ._progress import entries_bar
+
     cfg = load_config(config, set_, seed=seed)
-    console = err()
-    with Progress(TextColumn("gradcheck"), BarColumn(), MofNCompleteColumn(), TextColumn("entries"),
-                  TimeRemainingColumn(), console=console, transient=True, disable=not console.is_terminal) as bar:
+    with entries_bar(err()) as bar:
         task = bar.add_task("gradcheck", total=None)
         result = gradcheck_config(cfg, m=m, epsilon=epsilon, source=str(config), every_entry=all_,
                                   progress=lambda done, total: bar.update(task, completed=done, total=total))
