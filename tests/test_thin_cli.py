@@ -172,3 +172,39 @@ def test_the_progress_bar_is_updated_a_few_times_a_second_at_most():
     for epoch in range(20_000):
         update(SimpleNamespace(epoch=epoch, cost=0.5))
     assert 1 <= bar.updates <= 4 * 60  # 20,000 epochs take well under a minute
+
+
+# ---------------------------------------------------------------------------------------------
+# Start-up: each command loads what it needs when it runs
+
+
+HELP_IMPORTS = """
+import runpy, sys
+sys.argv = ["dnn", *sys.argv[1:]]
+try:
+    runpy.run_module("dnn_cli", run_name="__main__")
+except SystemExit:
+    pass
+sys.stderr.write(" ".join(sorted({m.split(".")[0] for m in sys.modules} & {"numpy", "pydantic", "rich", "yaml"})))
+"""
+
+
+def _loaded(*args) -> str:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", HELP_IMPORTS, *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=60)
+    assert "Usage:" in done.stdout, done.stderr
+    return done.stderr
+
+
+def test_dnn_help_loads_neither_numpy_nor_pydantic():
+    assert _loaded("--help") == ""
+
+
+@pytest.mark.parametrize("command", ["train", "predict", "evaluate", "shapes", "datasets", "init", "compare-init",
+                                     "compare-activations", "gradcheck"])
+def test_a_commands_help_loads_no_numpy(command):
+    """typer itself loads pydantic to parse a command's options; NumPy and the core wait for the command to run."""
+    assert "numpy" not in _loaded(command, "--help").split()

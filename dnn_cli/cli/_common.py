@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from typer.core import TyperGroup
 
 from ..errors import DnnError, ParameterError, shorten
@@ -51,18 +50,27 @@ def check_comparison_metrics_path(path) -> None:
         check_metrics_path(path, (".json",), why=" (the runs of a comparison do not fit one CSV table)")
 
 
-class _Console(Console):
-    def on_broken_pipe(self) -> None:
-        raise BrokenPipeError  # rich would exit 1, the code of a failed run; the top level exits 141 quietly
+@functools.cache
+def _stdout_console():
+    """rich's Console for stdout, loaded on first use (not at start-up: `dnn --help` needs no rich)."""
+    from rich.console import Console
+
+    class StdoutConsole(Console):
+        def on_broken_pipe(self) -> None:
+            raise BrokenPipeError  # rich would exit 1, the code of a failed run; the top level exits 141 quietly
+
+    return StdoutConsole
 
 
-def out(quiet: bool = False) -> Console:
+def out(quiet: bool = False):
     """The console for results (stdout); plain text when stdout is not a terminal; silent when `quiet`."""
-    return _Console(highlight=False, quiet=quiet)
+    return _stdout_console()(highlight=False, quiet=quiet)
 
 
-def err() -> Console:
+def err():
     """The console for progress (stderr)."""
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False)
 
 
