@@ -6,6 +6,7 @@ Run from the repository root:
 
     python benchmarks/bench.py            # the full run (about 20 minutes on 2 cores)
     python benchmarks/bench.py --quick    # a smoke run: fewer epochs and runs (about 1 minute)
+    python benchmarks/bench.py --cli      # only the CLI against the library and bare start-ups (about 1 minute)
 
 Not part of the test suite: nothing here asserts a time. See benchmarks/README.md.
 """
@@ -478,6 +479,78 @@ def startup_times(repeats: int) -> dict:
     return out
 
 
+# The CLI's own costs: per epoch against the library's `fit`, and start-up against bare start-ups.
+FIT_SCRIPT = ("import sys; from dnn_cli import fit, load_config, prepare; config = 'configs/flower.yaml'; "
+              "fit(prepare(load_config(config, [], epochs=int(sys.argv[1])), source=config))")
+BARE_TYPER = """\
+import typer
+
+app = typer.Typer(add_completion=False, rich_markup_mode=None)
+for name in ("train", "predict", "evaluate", "shapes", "datasets", "init", "compare-init", "compare-activations",
+             "gradcheck"):
+    def command(config: str = "") -> None:
+        \"\"\"A command.\"\"\"
+    app.command(name)(command)
+app()
+"""
+CLI_TARGETS = {"dnn train --quiet": 1.05, "dnn train": 1.05, "dnn --help": 1.3, "dnn shapes configs/flower.yaml": 1.3}
+
+
+def cli_ratios(repeats: int) -> dict:
+    """The CLI's per-epoch time against `fit`'s, and its start-up against bare start-ups (min wall times).
+
+    Per epoch: (T(22000 epochs) - T(2000 epochs)) / 20000 on configs/flower.yaml, whole processes, so
+    start-up and the tables cancel out. Start-up: `dnn --help` against a Typer app with the same nine
+    commands that imports nothing but typer; `dnn shapes configs/flower.yaml` against `python -c
+    "import numpy, yaml, pydantic, typer"`. Bytecode is cached (in a temporary folder) and every
+    command runs once before it is timed, as for an installed package.
+    """
+    with tempfile.TemporaryDirectory(prefix="dnn-bench-cli-") as tmp:
+        env = {**os.environ, "PYTHONPYCACHEPREFIX": tmp, "PYTHONPATH": str(ROOT)}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        bare = Path(tmp) / "bare_typer.py"
+        bare.write_text(BARE_TYPER)
+
+        def best(commands: dict) -> dict:
+            """Min wall time per command; the commands take turns, so a busy moment of the machine hits them all."""
+            for cmd in commands.values():
+                subprocess.run(cmd, capture_output=True, cwd=ROOT, env=env, check=True)
+            times = {name: [] for name in commands}
+            for _ in range(repeats):
+                for name, cmd in commands.items():
+                    start = time.perf_counter()
+                    subprocess.run(cmd, capture_output=True, cwd=ROOT, env=env, check=True)
+                    times[name].append(time.perf_counter() - start)
+            return {name: min(t) for name, t in times.items()}
+
+        dnn = [sys.executable, "-m", "dnn_cli"]
+        runs = {"fit": lambda e: [sys.executable, "-c", FIT_SCRIPT, str(e)],
+                "dnn train --quiet": lambda e: [*dnn, "train", "configs/flower.yaml", "--epochs", str(e), "--quiet"],
+                "dnn train": lambda e: [*dnn, "train", "configs/flower.yaml", "--epochs", str(e)]}
+        t = best({(name, e): run(e) for name, run in runs.items() for e in (2_000, 22_000)})
+        per_epoch = {name: (t[name, 22_000] - t[name, 2_000]) / 20_000 for name in runs}
+        t = best({"help": [*dnn, "--help"], "bare": [sys.executable, str(bare), "--help"],
+                  "shapes": [*dnn, "shapes", "configs/flower.yaml"],
+                  "imports": [sys.executable, "-c", "import numpy, yaml, pydantic, typer"]})
+        startup = {"dnn --help": (t["help"], t["bare"]), "dnn shapes configs/flower.yaml": (t["shapes"], t["imports"])}
+    out = {"per_epoch_s": per_epoch, "startup_s": startup, "ratios": {}}
+    print(f"\nCLI against the library, per epoch on flower ((T(22000) - T(2000)) / 20000, min of {repeats}):")
+    for name, t in per_epoch.items():
+        ratio = t / per_epoch["fit"]
+        if name != "fit":
+            out["ratios"][name] = ratio
+        target = f"  {ratio:.2f} x fit (target <= {CLI_TARGETS[name]})" if name != "fit" else ""
+        print(f"  {name:<20} {fmt_time(t)}{target}")
+    print(f"start-up (min wall time of {repeats}):")
+    against = {"dnn --help": "a bare Typer app with the same nine commands",
+               "dnn shapes configs/flower.yaml": "python -c \"import numpy, yaml, pydantic, typer\""}
+    for name, (t, base) in startup.items():
+        out["ratios"][name] = t / base
+        print(f"  {name:<31} {t:.3f} s  {t / base:.2f} x {against[name]} ({base:.3f} s) "
+              f"(target <= {CLI_TARGETS[name]})")
+    return out
+
+
 def rel(a, b) -> float:
     return abs(a - b) / abs(b) if b else abs(a - b)
 
@@ -494,6 +567,8 @@ def main(argv=None) -> int:
     parser.add_argument("--peers", default=",".join(PEERS), help="comma-separated subset of " + ", ".join(PEERS))
     parser.add_argument("--no-scaling", action="store_true", help="skip W3's m = 1x, 2x, 4x scaling rows")
     parser.add_argument("--json", type=Path, help="also write every measurement to this file")
+    parser.add_argument("--cli", action="store_true",
+                        help="only the CLI's ratios: per epoch against fit, start-up against bare start-ups")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--problem", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--epochs", type=int, help=argparse.SUPPRESS)
@@ -505,6 +580,11 @@ def main(argv=None) -> int:
         worker(args.worker, args.problem, args.epochs, args.runs, args.warmup_epochs, args.out)
         return 0
 
+    if args.cli:
+        report = {"machine": machine(), "cli": cli_ratios(3 if args.quick else 5)}
+        if args.json:
+            args.json.write_text(json.dumps(report, indent=1, default=str))
+        return 0
     peers = [p.strip() for p in args.peers.split(",") if p.strip()]
     notes = [n for n in (available(p) for p in peers) if n]
     peers = [p for p in peers if available(p) is None]
@@ -626,6 +706,7 @@ def main(argv=None) -> int:
     print("\nstartup (wall time, median / min):")
     for k, v in report["startup"].items():
         print(f"  {k}: {v[0]:.3f} s / {v[1]:.3f} s" if isinstance(v, tuple) else f"  {k}: {v}")
+    report["cli"] = cli_ratios(3 if args.quick else 5)
     if args.json:
         args.json.write_text(json.dumps(report, indent=1, default=str))
     return 0

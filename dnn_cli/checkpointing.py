@@ -1,6 +1,6 @@
 """Checkpoints of a run: what a resumed run may change, stopping at an epoch's end, what is on disk.
 
-No printing here: the CLI turns the notes, stop requests and the ledger into messages.
+No printing here: `training_run` turns the notes, stop requests and the ledger into messages, which the CLI prints.
 """
 
 from __future__ import annotations

@@ -108,10 +108,7 @@ def semantic_problems(sections: dict, broken: set = frozenset()) -> list[tuple[t
     data, model, train = sections.get("data"), sections.get("model"), sections.get("train")
     if ok(("model", "layers"), ("model", "activations")):
         names = model.activation_names() if len(model.layers) >= 2 else []
-        for text in check_architecture(model.layers, names):
-            key, _, message = text.partition(": ")
-            path = ("model",) + tuple(int(p) if p.isdigit() else p for p in re.split(r"[\[\]]+", key) if p)
-            problems.append((path, message))
+        problems += [(("model",) + path, message) for path, message in check_architecture(model.layers, names)]
         if not problems and names:
             if ok(("model", "loss")):
                 try:

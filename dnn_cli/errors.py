@@ -130,3 +130,19 @@ def lookup(registry: dict, name, what: str):
     except (KeyError, TypeError):
         raise ConfigError(f"unknown {what} '{shorten(name)}': expected one of {', '.join(registry)}"
                           + suggest(name, registry)) from None
+
+
+class ParameterError(UsageError):
+    """A bad value of a library function's parameter, named as the library names it.
+
+    The message is `name + rest`, e.g. "schemes: unknown init scheme 'hee' ..."; a front end that
+    exposes the parameter under another name (the command line's `--schemes`) renders it with
+    `as_named(flag)`, so the core never spells a command-line flag.
+    """
+
+    def __init__(self, param: str, rest: str):
+        super().__init__(param + rest)
+        self.param, self.rest = param, rest
+
+    def as_named(self, name: str) -> UsageError:
+        return UsageError(name + self.rest)

@@ -64,31 +64,44 @@ def expand_activations(activations, L: int) -> list[str]:
     return list(activations)
 
 
-def check_architecture(layers, activations) -> list[str]:
-    """Everything wrong with a (layers, activations) pair, as 'key: message' lines (empty when fine)."""
+def check_architecture(layers, activations) -> list[tuple[tuple, str]]:
+    """Everything wrong with a (layers, activations) pair, as (key path, message) pairs (empty when fine).
+
+    Example: layers [2, 0, 1] gives [(("layers", 1), "expected a positive integer, got 0")].
+    """
     problems = []
     if len(layers) < 2:
-        problems.append(f"layers: expected at least 2 sizes (n^[0] and n^[L]), got {len(layers)}")
+        problems.append((("layers",), f"expected at least 2 sizes (n^[0] and n^[L]), got {len(layers)}"))
         return problems
     for l, n in enumerate(layers):
         if not isinstance(n, (int, np.integer)) or n < 1:
-            problems.append(f"layers[{l}]: expected a positive integer, got {n!r}")
+            problems.append((("layers", l), f"expected a positive integer, got {n!r}"))
     L = len(layers) - 1
     if len(activations) != L:
-        problems.append(
-            f"activations: expected {L} (one per layer l = 1..{L} of layers {shorten(list(layers), 80)}), "
-            f"got {len(activations)}"
-        )
+        problems.append((("activations",),
+                         f"expected {L} (one per layer l = 1..{L} of layers {shorten(list(layers), 80)}), "
+                         f"got {len(activations)}"))
         return problems
     for l, name in enumerate(activations, start=1):
         try:
             g = get_activation(name)
         except ConfigError as e:
-            problems.append(f"activations[{l - 1}]: {e}")
+            problems.append((("activations", l - 1), str(e)))
             continue
         if l < L and not g.hidden_ok:
-            problems.append(f"activations[{l - 1}]: '{name}' may only be the output activation g^[L], not g^[{l}]")
+            problems.append((("activations", l - 1),
+                             f"'{name}' may only be the output activation g^[L], not g^[{l}]"))
     return problems
+
+
+def architecture_error(problems) -> ConfigError:
+    """The (key path, message) pairs of check_architecture as one ConfigError: 'layers[1]: ...; activations: ...'."""
+    return ConfigError("; ".join(f"{key_text(path)}: {message}" for path, message in problems))
+
+
+def key_text(path) -> str:
+    """("layers", 1) -> 'layers[1]'; ("activations",) -> 'activations'."""
+    return path[0] + "".join(f"[{p}]" for p in path[1:])
 
 
 class Network:
@@ -114,7 +127,7 @@ class Network:
                 raise ConfigError(f"b{l}: expected shape ({w.shape[0]}, 1), got {v.shape}")
         problems = check_architecture(self.layers, activations)
         if problems:
-            raise ConfigError("; ".join(problems))
+            raise architecture_error(problems)
         self.activations = activations
         self.g = [get_activation(name) for name in activations]
         self.loss = resolve_loss(loss, activations[-1])
@@ -133,7 +146,7 @@ class Network:
         activations = expand_activations(activations, len(layers) - 1)
         problems = check_architecture(layers, activations)
         if problems:
-            raise ConfigError("; ".join(problems))
+            raise architecture_error(problems)
         rng = rng if rng is not None else np.random.default_rng()
         W, b = initialize(layers, init, rng=rng, init_scale=init_scale, dtype=dtype)
         return cls(W, b, activations, loss=loss)

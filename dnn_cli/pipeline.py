@@ -80,7 +80,7 @@ def load_dataset(config, rng, source: str = "<config>") -> Dataset:
     return dataset
 
 
-def check_fit(config, dataset: Dataset, source: str) -> None:
+def check_layers_match_data(config, dataset: Dataset, source: str) -> None:
     """n^[0] must equal the data's feature count, and n^[L] must fit its classes or targets."""
     layers = config.model.layers
     problems = []
@@ -160,12 +160,24 @@ def check_split(config, train_set: Dataset, dev_set: Dataset | None, source: str
                       "lower data.dev_fraction or add samples of the other classes")
 
 
+def streams(config) -> list:
+    """The seed's independent streams: [data (draw and split), initial parameters, training loop]."""
+    return np.random.default_rng(config.seed).spawn(3)
+
+
+def train_split(config, source: str = "<config>") -> Dataset:
+    """The training split `prepare` makes (same data, same stream, same split), unscaled and unchecked."""
+    data_rng = streams(config)[0]
+    dataset = load_dataset(config, data_rng, source)
+    return split(dataset, config.data.dev_fraction, data_rng)[0]
+
+
 def prepare(config, *, source: str = "<config>", parameters: dict | None = None) -> Prepared:
     """Data, splits, scaling and a network (new from the init scheme, or from `parameters`)."""
-    data_rng, init_rng, train_rng = np.random.default_rng(config.seed).spawn(3)
+    data_rng, init_rng, train_rng = streams(config)
     dtype = np.dtype(config.train.dtype)
     dataset = load_dataset(config, data_rng, source)
-    check_fit(config, dataset, source)
+    check_layers_match_data(config, dataset, source)
     t = config.train
     check_fits(training_bytes(config.model.layers, dataset.m, t.batch_size, t.dtype, t.optimizer),
                f"training layers {config.model.layers} on {dataset.m:,} samples", source)

@@ -1,7 +1,7 @@
 """Pictures as PNG files: cost curves and decision boundaries, drawn with matplotlib's Agg backend.
 
 matplotlib is an optional extra: it is imported only inside these functions, and a missing
-install is a UsageError that gives the exact command. The grids come from `boundary` (pure NumPy).
+install is a ParameterError that gives the exact command. The grids come from `decision_boundary` (pure NumPy).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .boundary import decision_curve, decision_grid
-from .errors import UsageError
+from .decision_boundary import decision_curve, decision_grid
+from .errors import ParameterError
 from .io.atomic import atomic_write
 
 INSTALL = "pip install -e '.[plot]'"
@@ -39,14 +39,15 @@ def require() -> None:
 def check_path(path) -> None:
     """A picture file name must end in .png, .svg or .pdf."""
     if Path(path).suffix.lower() not in SUFFIXES:
-        raise UsageError(f"--plot {path}: expected a file name ending in {', '.join(SUFFIXES)}")
+        raise ParameterError("path", f" {path}: expected a file name ending in {', '.join(SUFFIXES)}")
 
 
 def _figure_class():
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        raise UsageError(f"--plot needs matplotlib, which is not installed; install it with: {INSTALL}") from None
+        raise ParameterError("plotting", f" needs matplotlib, which is not installed; install it with: {INSTALL}"
+                             ) from None
     # An Agg canvas on a bare Figure: no pyplot, so a caller's backend and global state stay untouched.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure

@@ -202,7 +202,7 @@ def _confusion_summary(doc: dict, labels: list[str]) -> list:
 
 
 # ---------------------------------------------------------------------------------------------
-# compare-init, compare-activations, gradcheck (from dnn_cli.experiments and dnn_cli.gradcheck)
+# compare-init, compare-activations, gradcheck (from dnn_cli.init_comparison, activation_comparison, gradcheck)
 
 
 def _mean_sd(values, fmt) -> str:

@@ -91,11 +91,12 @@ def test_a_closed_stdout_exits_141_quietly(args):
 
 def test_the_progress_bar_shows_no_cost_before_the_first_epoch(cli, monkeypatch):
     import dnn_cli.cli.train as train
+    import dnn_cli.training_run as training_run
 
     screen = io.StringIO()
     monkeypatch.setattr(train, "err", lambda: Console(file=screen, force_terminal=True, width=100))
     bars = []
-    real_progress, real_fit = train._progress, train.fit
+    real_progress, real_fit = train._progress, training_run.fit
 
     def progress(enabled):
         bars.append(real_progress(enabled))
@@ -106,7 +107,7 @@ def test_the_progress_bar_shows_no_cost_before_the_first_epoch(cli, monkeypatch)
         return real_fit(prepared, **kwargs)
 
     monkeypatch.setattr(train, "_progress", progress)
-    monkeypatch.setattr(train, "fit", fit)
+    monkeypatch.setattr(training_run, "fit", fit)
     result = cli("train", FLOWER, "--epochs", "3")
     assert result.exit_code == 0, result.output
     drawn = screen.getvalue()

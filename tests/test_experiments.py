@@ -7,24 +7,18 @@ import math
 import numpy as np
 import pytest
 
+from dnn_cli.activation_comparison import ACTIVATIONS_DEMO, collapse_linear, compare_activations, parse_activations
 from dnn_cli.config import config_from_dict
 from dnn_cli.errors import UsageError
-from dnn_cli.experiments import (
-    ACTIVATIONS_DEMO,
+from dnn_cli.experiments import MeasuredRun, distinct_units, row_spread, run_measured
+from dnn_cli.init_comparison import (
     INIT_DEMO,
-    Run,
     Scheme,
     SchemeResult,
-    collapse_linear,
-    compare_activations,
     compare_init,
-    distinct_units,
     init_demo,
     init_verdict,
-    parse_activations,
     parse_schemes,
-    row_spread,
-    run_measured,
 )
 from dnn_cli.network import Network
 
@@ -130,8 +124,8 @@ def test_repeats_use_consecutive_seeds_and_report_a_spread():
 
 
 def fake_run(costs, final_cost, distinct, chance=math.log(2)):
-    return Run("x", 0, [len(d) and 10 for d in distinct], list(costs), [], {"cost": final_cost}, chance,
-               [list(d) for d in distinct], [0.0] * len(distinct))
+    return MeasuredRun("x", 0, [len(d) and 10 for d in distinct], list(costs), [], {"cost": final_cost}, chance,
+                       [list(d) for d in distinct], [0.0] * len(distinct))
 
 
 @pytest.mark.parametrize(("cost_start", "cost_end", "distinct", "best", "expected"), [

@@ -118,16 +118,16 @@ COMMANDS = ["train --save", "train --metrics-out", "train --plot", "train --chec
 @pytest.fixture
 def no_training(monkeypatch):
     """Any training or model loading fails the test: the output check must come first."""
-    import dnn_cli.cli.compare_activations as ca
-    import dnn_cli.cli.compare_init as ci
-    import dnn_cli.cli.predict as predict
-    import dnn_cli.cli.train as train
+    import dnn_cli.activation_comparison as ca
+    import dnn_cli.cli._inputs as inputs
+    import dnn_cli.init_comparison as ci
+    import dnn_cli.training_run as train
 
     def forbidden(*args, **kwargs):
         raise AssertionError("work started before the output path was checked")
 
     for module, name in ((train, "prepare"), (train, "fit"), (ci, "compare_init"), (ca, "compare_activations"),
-                         (predict, "load_model")):
+                         (inputs, "load_model")):
         monkeypatch.setattr(module, name, forbidden)
 
 

@@ -475,7 +475,7 @@ def test_a_run_over_the_cgroup_limit_is_refused_before_it_starts(cli, tmp_path, 
 
 
 def test_a_memory_error_becomes_one_line_with_the_estimate(cli, monkeypatch):
-    import dnn_cli.cli.train as train
+    import dnn_cli.training_run as train
 
     def out_of_memory(*args, **kwargs):
         raise MemoryError("Unable to allocate 916. MiB for an array with shape (2, 60000000)")

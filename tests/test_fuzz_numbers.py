@@ -147,7 +147,7 @@ def test_save_model_refuses_non_finite_parameters_and_leaves_the_file(tmp_path):
 
 
 def test_ctrl_c_after_non_finite_parameters_saves_nothing(cli, tmp_path, monkeypatch):
-    import dnn_cli.cli.train as train_command
+    import dnn_cli.training_run as train_command
 
     def diverge_then_interrupt(prepared, callback=None):
         prepared.network.W[0][...] = np.nan

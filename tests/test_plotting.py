@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from dnn_cli.boundary import axis_range, decision_curve, decision_grid
+from dnn_cli.decision_boundary import axis_range, decision_curve, decision_grid
 from dnn_cli.errors import UsageError
 from dnn_cli.network import Network
 from dnn_cli.preprocessing import Standardizer

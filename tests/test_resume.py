@@ -79,7 +79,7 @@ def test_cli_resume_writes_the_same_file_as_an_uninterrupted_run(cli, tmp_path):
 
 
 def test_checkpoint_every_saves_every_n_epochs_and_at_the_end(cli, tmp_path, monkeypatch):
-    from dnn_cli.cli import train as train_command
+    from dnn_cli import training_run as train_command
 
     saved = []
     real = train_command.save_model

@@ -204,8 +204,8 @@ def _send(signum) -> None:
 
 
 def _raise_signals_at(monkeypatch, name: str, signals, when=lambda *args, **kwargs: True):
-    """Make dnn_cli.cli.train.NAME raise `signals` (real ones, to this process) before doing its work."""
-    import dnn_cli.cli.train as train_command
+    """Make dnn_cli.training_run.NAME raise `signals` (real ones, to this process) before doing its work."""
+    import dnn_cli.training_run as train_command
 
     real = getattr(train_command, name)
 
@@ -249,7 +249,7 @@ def test_a_second_signal_during_the_final_save_keeps_the_last_checkpoint(cli, tm
 
 @pytest.mark.parametrize("every", [None, 5], ids=["no-checkpoint", "checkpoint-every-5"])
 def test_a_second_ctrl_c_mid_run_writes_nothing_and_says_what_is_on_disk(cli, tmp_path, monkeypatch, every):
-    import dnn_cli.cli.train as train_command
+    import dnn_cli.training_run as train_command
 
     real_fit = train_command.fit
 
@@ -278,7 +278,7 @@ def test_a_second_ctrl_c_mid_run_writes_nothing_and_says_what_is_on_disk(cli, tm
 
 
 def test_metrics_after_ctrl_c_record_the_time_spent(cli, tmp_path, monkeypatch):
-    import dnn_cli.cli.train as train_command
+    import dnn_cli.training_run as train_command
 
     real_fit = train_command.fit
 
@@ -418,7 +418,7 @@ def test_a_failing_plot_write_keeps_the_picture_and_the_model(cli, tmp_path, mon
 
 @pytest.fixture
 def no_training(monkeypatch):
-    import dnn_cli.cli.train as train_command
+    import dnn_cli.training_run as train_command
 
     def forbidden(*args, **kwargs):
         raise AssertionError("work started before the outputs were checked")

@@ -16,7 +16,7 @@ from dnn_cli.datasets import Dataset
 from dnn_cli.errors import ConfigError, listed
 from dnn_cli.io.csvfile import is_number, looks_like_data, parse_float
 from dnn_cli.io.modelfile import save_model
-from dnn_cli.pipeline import check_fit, fit, prepare
+from dnn_cli.pipeline import check_layers_match_data, fit, prepare
 
 from .conftest import CONFIGS, assert_input_error, write
 
@@ -207,7 +207,7 @@ def _regression_data(lo, hi):
 ])
 def test_targets_outside_the_output_range_are_a_config_error(output, lo, hi, bounds):
     with pytest.raises(ConfigError) as e:
-        check_fit(_sine_config(output), _regression_data(lo, hi), "c.yaml")
+        check_layers_match_data(_sine_config(output), _regression_data(lo, hi), "c.yaml")
     message = str(e.value)
     assert message.startswith("c.yaml: model.activations: ")
     assert f"g^[L] = {output} gives values in {bounds}" in message
@@ -218,7 +218,7 @@ def test_targets_outside_the_output_range_are_a_config_error(output, lo, hi, bou
 @pytest.mark.parametrize("output, lo, hi", [
     ("sigmoid", 0.0, 1.0), ("tanh", -1.0, 1.0), ("relu", 0.0, 50.0), ("linear", -1e6, 1e6), ("leaky_relu", -5, 5)])
 def test_targets_inside_the_output_range_pass(output, lo, hi):
-    check_fit(_sine_config(output), _regression_data(lo, hi), "c.yaml")
+    check_layers_match_data(_sine_config(output), _regression_data(lo, hi), "c.yaml")
 
 
 def test_sine_with_a_sigmoid_output_is_refused_before_training(cli):

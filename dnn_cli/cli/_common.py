@@ -3,6 +3,7 @@ errors alike come out as `dnn: error: ...` lines on stderr)."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -11,11 +12,9 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from typer.core import TyperGroup
 
-from .. import resources
-from ..errors import DnnError, shorten
+from ..errors import DnnError, ParameterError, shorten
 from ..errors import UsageError as DnnUsageError  # click has its own UsageError
 from ..io import metricsfile
 from ..io.atomic import check_writable
@@ -59,18 +58,27 @@ def check_comparison_metrics_path(path) -> None:
         check_metrics_path(path, (".json",), why=" (the runs of a comparison do not fit one CSV table)")
 
 
-class _Console(Console):
-    def on_broken_pipe(self) -> None:
-        raise BrokenPipeError  # rich would exit 1, the code of a failed run; the top level exits 141 quietly
+@functools.cache
+def _stdout_console():
+    """rich's Console for stdout, loaded on first use (not at start-up: `dnn --help` needs no rich)."""
+    from rich.console import Console
+
+    class StdoutConsole(Console):
+        def on_broken_pipe(self) -> None:
+            raise BrokenPipeError  # rich would exit 1, the code of a failed run; the top level exits 141 quietly
+
+    return StdoutConsole
 
 
-def out(quiet: bool = False) -> Console:
+def out(quiet: bool = False):
     """The console for results (stdout); plain text when stdout is not a terminal; silent when `quiet`."""
-    return _Console(highlight=False, quiet=quiet)
+    return _stdout_console()(highlight=False, quiet=quiet)
 
 
-def err() -> Console:
+def err():
     """The console for progress (stderr)."""
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False)
 
 
@@ -93,6 +101,8 @@ def boundary(command):
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
+        from .. import resources  # here, not at start-up: `dnn --help` loads no NumPy
+
         resources.LAST_ESTIMATE.clear()
         try:
             return command(*args, **kwargs)
@@ -102,6 +112,17 @@ def boundary(command):
             raise fail(resources.out_of_memory()) from None
 
     return wrapper
+
+
+@contextlib.contextmanager
+def flags(**names):
+    """Inside, a library's ParameterError comes out under the command line's name: flags(schemes="--schemes")."""
+    try:
+        yield
+    except ParameterError as e:
+        if e.param not in names:
+            raise
+        raise e.as_named(names[e.param]) from None
 
 
 # pydantic error types behind typer's parsing of numbers and flags, in the house's words

@@ -1,11 +1,9 @@
-"""What the commands share for --plot: the early check and the comparison picture."""
+"""What the commands share for --plot: the early check, the training picture and the comparison picture."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..io.atomic import check_writable
-from ..pipeline import prepare
+from ._common import flags
 
 
 def check_plot_option(path) -> None:
@@ -15,13 +13,16 @@ def check_plot_option(path) -> None:
         return
     from .. import plotting
 
-    plotting.check_path(path)
-    check_writable(path, "plot")
-    plotting.require()
+    with flags(path="--plot", plotting="--plot"):
+        plotting.check_path(path)
+        check_writable(path, "plot")
+        plotting.require()
 
 
 def data_for_plot(prepared):
     """All samples (train, then dev) in the data's own units: X (n^[0], m) and y, for drawing."""
+    import numpy as np
+
     X, y = prepared.train.X, prepared.train.y
     if prepared.dev is not None:
         X, y = np.hstack([X, prepared.dev.X]), np.hstack([y, prepared.dev.y])
@@ -31,11 +32,26 @@ def data_for_plot(prepared):
 
 
 def plot_comparison(path, config, runs, *, source: str = "<config>", title: str | None = None) -> None:
-    """Cost curves of `runs` (experiments.Run: label, costs, network) on one axis, and a boundary per run."""
+    """Cost curves of `runs` (experiments.MeasuredRun: label, costs, network) on one axis, and a boundary per run."""
     from .. import plotting
+    from ..pipeline import prepare
 
     prepared = prepare(config, source=source)  # the runs' data: same config, same seed
     X, y = data_for_plot(prepared)
     plot_runs = [plotting.PlotRun(run.label, run.costs, run.network) for run in runs]
     plotting.compare_figure(plot_runs, path, X=X, y=y, classes=prepared.train.classes,
                             standardizer=prepared.standardizer, title=title)
+
+
+def draw_training(path, prepared) -> None:
+    """The cost curve (train, dev every epoch, the best epoch marked) and the model panel in the data's own units."""
+    from .. import plotting
+
+    state = prepared.state
+    dev_points = [(e, c) for e, c in enumerate(state.dev_costs) if c is not None]
+    dev_curve = tuple(zip(*dev_points)) if dev_points else None
+    X, y = data_for_plot(prepared)
+    plotting.training_figure(path, state.costs, dev=dev_curve, best_epoch=state.best_epoch,
+                             network=prepared.network, X=X, y=y,
+                             classes=prepared.train.classes, standardizer=prepared.standardizer,
+                             title=f"layers {prepared.network.layers}, {' / '.join(prepared.network.activations)}")

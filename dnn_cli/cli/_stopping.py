@@ -14,15 +14,9 @@ import threading
 import typer
 
 from ..checkpointing import StopNow, StopRequests
+from ..training_run import signal_name
 
 SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
-
-
-def signal_name(signum: int) -> str:
-    try:
-        return signal.Signals(signum).name
-    except ValueError:
-        return f"signal {signum}"
 
 
 def say(message: str) -> None:

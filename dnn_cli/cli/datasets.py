@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from .. import render
-from ..datasets import DATASETS
 from ._common import boundary, out
 
 NAME = "datasets"
@@ -12,4 +10,7 @@ NAME = "datasets"
 @boundary
 def command() -> None:
     """List the built-in datasets (data.source) with their parameters and defaults."""
+    from .. import render
+    from ..datasets import DATASETS
+
     out().print(render.datasets_table(DATASETS))

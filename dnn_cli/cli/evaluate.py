@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import math
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from .. import render
-from ..errors import DataError
-from ..io.modelfile import load_model
-from ..predictor import check_outputs, evaluation, named_features, read_inputs
 from ._common import ByPosition, ModelFile, boundary, out
 
 NAME = "evaluate"
@@ -26,10 +20,15 @@ def command(
     by_position: ByPosition = False,
 ) -> None:
     """Cost and accuracy, per-class precision/recall/F1 and the confusion matrix (or RMSE, MAE, R^2)."""
-    loaded = load_model(model)
-    inputs = read_inputs(data, n_x=loaded.network.layers[0], feature_names=loaded.features,
-                         label=loaded.config.data.label, named=named_features(loaded), by_position=by_position)
-    check_outputs(loaded, inputs)
+    import json
+    import math
+
+    from .. import render
+    from ..errors import DataError
+    from ..predictor import evaluation
+    from ._inputs import model_and_inputs
+
+    loaded, inputs = model_and_inputs(model, data, by_position=by_position)
     document = evaluation(loaded, inputs)
     if not math.isfinite(document["cost"]):
         raise DataError(f"{inputs.source}: the cost on this data is {document['cost']}: its values are too large "

@@ -6,12 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from .. import render
-from ..config import load_config
-from ..errors import TrainingError, UsageError
-from ..gradcheck import CHECKED, WARN_BELOW, epsilon_problem, gradcheck_config
 from ._common import Overrides, Seed, boundary, err, out
 
 NAME = "gradcheck"
@@ -31,15 +26,19 @@ def command(
                       "checked on a random sample of entries per tensor).")] = False,
 ) -> None:
     """Compare dW^[l], db^[l] of the training step and of backprop with centred differences; exit 1 on failure."""
+    from .. import render
+    from ..config import load_config
+    from ..errors import TrainingError, UsageError
+    from ..gradcheck import CHECKED, WARN_BELOW, epsilon_problem, gradcheck_config
+    from ._progress import entries_bar
+
     if m < 1:
         raise UsageError(f"--m: expected a positive integer, got {m}")
     problem = epsilon_problem(epsilon)
     if problem:
         raise UsageError(f"--epsilon: {problem}")
     cfg = load_config(config, set_, seed=seed)
-    console = err()
-    with Progress(TextColumn("gradcheck"), BarColumn(), MofNCompleteColumn(), TextColumn("entries"),
-                  TimeRemainingColumn(), console=console, transient=True, disable=not console.is_terminal) as bar:
+    with entries_bar(err()) as bar:
         task = bar.add_task("gradcheck", total=None)
         result = gradcheck_config(cfg, m=m, epsilon=epsilon, source=str(config), every_entry=all_,
                                   progress=lambda done, total: bar.update(task, completed=done, total=total))

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from .. import predictor
-from ..errors import UsageError
-from ..io.atomic import atomic_write, check_writable
-from ..io.modelfile import load_model
-from ..predictor import check_outputs, named_features, read_inputs
 from ._common import ByPosition, ModelFile, boundary, out
 
 NAME = "predict"
@@ -28,14 +21,18 @@ def command(
     by_position: ByPosition = False,
 ) -> None:
     """Predict the class (original labels) or value of every sample in DATA, one CSV row each."""
+    import csv
+    import io
+
+    from ..errors import UsageError
+    from ..io.atomic import atomic_write, check_writable
+    from ._inputs import model_and_inputs
+
     if out_ is not None:
         if out_.suffix.lower() != ".csv":
             raise UsageError(f"--out {out_}: expected a .csv file name")
         check_writable(out_, "predictions")
-    loaded = load_model(model)
-    inputs = read_inputs(data, n_x=loaded.network.layers[0], feature_names=loaded.features,
-                         label=loaded.config.data.label, named=named_features(loaded), by_position=by_position)
-    check_outputs(loaded, inputs)
+    loaded, inputs = model_and_inputs(model, data, by_position=by_position)
     header, rows = prediction_rows(loaded, inputs.X, proba=proba)
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
@@ -53,6 +50,8 @@ def prediction_rows(model, X, *, proba: bool = False) -> tuple[list[str], list[l
 
     Numbers are written as Python's shortest round-trip repr, so reading them back gives the same floats.
     """
+    from .. import predictor
+
     if proba:
         P = predictor.predict_proba(model, X)
         return [str(c) for c in model.labels], [[repr(float(p)) for p in column] for column in P.T]

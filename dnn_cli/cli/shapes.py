@@ -5,14 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Optional
 
-import numpy as np
 import typer
 
-from .. import render
-from ..config import load_config
-from ..errors import UsageError
-from ..network import shape_rows
-from ..pipeline import load_dataset
 from ._common import Overrides, boundary, out
 
 NAME = "shapes"
@@ -25,6 +19,11 @@ def command(
     set_: Overrides = [],
 ) -> None:
     """Print n^[l], g^[l] and the shapes of W^[l], b^[l], Z^[l], A^[l], dW^[l], db^[l] for l = 1..L."""
+    from .. import render
+    from ..config import load_config
+    from ..errors import UsageError
+    from ..network import shape_rows
+
     cfg = load_config(config, set_)
     if m is None:
         m = default_m(cfg, str(config))
@@ -35,7 +34,8 @@ def command(
 
 
 def default_m(cfg, source: str) -> int:
-    """The config's batch: the size of the train split, or train.batch_size when that is smaller."""
-    dataset = load_dataset(cfg, np.random.default_rng(cfg.seed), source)
-    m = dataset.m - int(round(cfg.data.dev_fraction * dataset.m))
+    """The config's batch: the size of the train split `dnn train` uses, or train.batch_size when that is smaller."""
+    from ..pipeline import train_split
+
+    m = train_split(cfg, source).m
     return m if cfg.train.batch_size == "full" else min(m, cfg.train.batch_size)
