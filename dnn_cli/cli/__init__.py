@@ -8,7 +8,19 @@ from typing import Annotated
 
 import typer
 
-from . import compare_activations, compare_init, datasets, evaluate, gradcheck, init, predict, schema, shapes, train
+from . import (
+    compare_activations,
+    compare_init,
+    datasets,
+    evaluate,
+    gradcheck,
+    init,
+    predict,
+    schema,
+    shapes,
+    show,
+    train,
+)
 from ._common import BROKEN_PIPE, DnnGroup, silence_stdout
 
 app = typer.Typer(
@@ -23,7 +35,7 @@ app = typer.Typer(
 )
 
 for module in (train, predict, evaluate, shapes, datasets, init, compare_init, compare_activations, gradcheck,
-               schema):
+               show, schema):
     app.command(module.NAME)(module.command)
 
 
