@@ -23,6 +23,7 @@ from ._common import (
     check_comparison_metrics_path,
     out,
 )
+from ._completion import activation_names
 from ._plots import check_plot_option, plot_comparison
 
 NAME = "compare-activations"
@@ -32,7 +33,8 @@ NAME = "compare-activations"
 def command(
     config: DemoConfig = None,
     activations: Annotated[str, typer.Option(
-        "--activations", help="Comma-separated hidden activations: linear, sigmoid, tanh, relu, leaky_relu.")
+        "--activations", help="Comma-separated hidden activations: linear, sigmoid, tanh, relu, leaky_relu.",
+        autocompletion=activation_names)
     ] = ",".join(DEFAULT_ACTIVATIONS),
     epochs: Epochs = None,
     seed: Seed = None,

@@ -24,6 +24,7 @@ from ._common import (
     check_comparison_metrics_path,
     out,
 )
+from ._completion import init_schemes
 from ._plots import check_plot_option, plot_comparison
 
 NAME = "compare-init"
@@ -33,7 +34,8 @@ NAME = "compare-init"
 def command(
     config: DemoConfig = None,
     schemes: Annotated[str, typer.Option(
-        "--schemes", help="Comma-separated init schemes: zeros, random (x 0.01), random:SCALE, he, xavier.")
+        "--schemes", help="Comma-separated init schemes: zeros, random (x 0.01), random:SCALE, he, xavier.",
+        autocompletion=init_schemes)
     ] = ",".join(DEFAULT_SCHEMES),
     repeats: Annotated[int, typer.Option("--repeats", help="Run every scheme with N seeds; report mean ± sd.")] = 1,
     epochs: Epochs = None,
