@@ -60,7 +60,7 @@ def test_set_completes_keys_then_names():
     assert complete("dnn train c.yaml --set train.learning_rate=0") == []  # a number: nothing to offer
 
 
-@pytest.mark.parametrize("words", ["dnn train co", "dnn show mo", "dnn predict m.npz da"])
+@pytest.mark.parametrize("words", ["dnn train co", "dnn show mo", "dnn predict m.npz da", "dnn export mo"])
 def test_config_and_model_arguments_complete_as_files(words):
     assert complete(words) == []  # bash: nothing offered, so `complete -o default` lists the files
     assert complete(words, "zsh") == ["_files"]

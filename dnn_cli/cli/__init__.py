@@ -13,6 +13,7 @@ from . import (
     compare_init,
     datasets,
     evaluate,
+    export,
     gradcheck,
     init,
     predict,
@@ -35,7 +36,7 @@ app = typer.Typer(
 )
 
 for module in (train, predict, evaluate, shapes, datasets, init, compare_init, compare_activations, gradcheck,
-               show, schema):
+               show, export, schema):
     app.command(module.NAME)(module.command)
 
 
