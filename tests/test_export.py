@@ -224,3 +224,35 @@ def test_a_broken_model_file_gets_one_line(cli, tmp_path):
     result = cli("export", tmp_path / "bad.npz", tmp_path / "m.onnx")
     assert_input_error(result, "bad.npz")
     assert len(result.stderr.splitlines()) == 1 and not (tmp_path / "m.onnx").exists()
+
+
+@pytest.mark.slow  # importing PyTorch takes seconds
+def test_the_weights_fine_tune_in_pytorch_as_the_readme_shows(tmp_path):
+    """W^[l] (n^[l], n^[l-1]) is exactly torch.nn.Linear(n^[l-1], n^[l]).weight: the README's recipe."""
+    torch = pytest.importorskip("torch", reason="needs PyTorch")
+    path, data = write_model(tmp_path, "leaky_relu", "multiclass")
+    model = load_model(path)
+    with np.load(path) as f:  # the README's recipe, from the model file's arrays
+        L = len(model.network.layers) - 1
+        layers = []
+        for l in range(1, L + 1):
+            W, b = torch.from_numpy(f[f"W{l}"]), torch.from_numpy(f[f"b{l}"][:, 0])
+            linear = torch.nn.Linear(W.shape[1], W.shape[0], dtype=torch.float64)
+            linear.weight.data.copy_(W)
+            linear.bias.data.copy_(b)
+            layers += [linear, torch.nn.LeakyReLU(0.01) if l < L else torch.nn.Softmax(dim=1)]
+        mean, std = torch.from_numpy(f["x_mean"][:, 0]), torch.from_numpy(f["x_std"][:, 0])
+    net = torch.nn.Sequential(*layers)
+    X = np.loadtxt(data, delimiter=",", skiprows=1, usecols=(0, 1, 2))
+    P = net((torch.from_numpy(X) - mean) / std).detach().numpy()
+    from dnn_cli.predictor import predict_proba
+
+    np.testing.assert_allclose(P, predict_proba(model, X.T).T, rtol=1e-12, atol=1e-15)
+    # and it trains on: one step of SGD on the cross-entropy lowers it
+    y = torch.from_numpy(np.argmax(P, axis=1))
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    loss = lambda: torch.nn.functional.nll_loss(torch.log(net((torch.from_numpy(X) - mean) / std)), y)  # noqa: E731
+    before = loss()
+    before.backward()
+    optimizer.step()
+    assert loss().item() < before.item()
