@@ -20,6 +20,8 @@ def _metric(key: str, value) -> str:
         return ""
     if key.endswith("accuracy"):
         return _pct(value)
+    if key == "learning_rate":
+        return f"{value:g}"
     return _num(value) if isinstance(value, float) else str(value)
 
 
