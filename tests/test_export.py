@@ -142,6 +142,7 @@ def test_onnx_equals_dnn_predict_in_float32(cli, tmp_path, task):
 def test_a_trained_model_exports(cli, tmp_path):
     from .conftest import CONFIGS
 
+    onnx_modules()
     model = tmp_path / "fruit.npz"
     assert cli("train", CONFIGS / "fruit.yaml", "--save", model, "--quiet").exit_code == 0
     result = cli("export", model, tmp_path / "fruit.onnx")
