@@ -288,10 +288,10 @@ def test_a_negative_seed_option_is_refused_by_every_command(cli, command):
 
 
 @pytest.mark.parametrize("seed, fragment", [
-    ("-1", "c.yaml:3: seed: expected an integer >= 0, got -1"),
-    (str(2**64), f"c.yaml:3: seed: expected an integer <= {MAX_SEED}, got {2**64}"),
+    ("-1", "c.yaml:4: seed: expected an integer >= 0, got -1"),
+    (str(2**64), f"c.yaml:4: seed: expected an integer <= {MAX_SEED}, got {2**64}"),
     (str(2**70), "seed: expected an integer <="),
-    ("1.5", "c.yaml:3: seed: expected an integer, got 1.5"),
+    ("1.5", "c.yaml:4: seed: expected an integer, got 1.5"),
 ], ids=["negative", "2**64", "2**70", "float"])
 def test_a_seed_outside_what_a_generator_takes_is_refused(cli, tmp_path, seed, fragment):
     text = FLOWER.read_text(encoding="utf-8").replace("seed: 3", f"seed: {seed}")

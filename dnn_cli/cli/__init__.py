@@ -8,7 +8,20 @@ from typing import Annotated
 
 import typer
 
-from . import compare_activations, compare_init, datasets, evaluate, gradcheck, init, predict, shapes, train
+from . import (
+    compare_activations,
+    compare_init,
+    datasets,
+    evaluate,
+    export,
+    gradcheck,
+    init,
+    predict,
+    schema,
+    shapes,
+    show,
+    train,
+)
 from ._common import BROKEN_PIPE, DnnGroup, silence_stdout
 
 app = typer.Typer(
@@ -16,13 +29,14 @@ app = typer.Typer(
     cls=DnnGroup,
     help="Train fully-connected deep neural networks from YAML configs, in the notation of the deep-learning course.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # dnn --install-completion / --show-completion
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-for module in (train, predict, evaluate, shapes, datasets, init, compare_init, compare_activations, gradcheck):
+for module in (train, predict, evaluate, shapes, datasets, init, compare_init, compare_activations, gradcheck,
+               show, export, schema):
     app.command(module.NAME)(module.command)
 
 

@@ -18,6 +18,7 @@ from ..errors import DnnError, ParameterError, shorten
 from ..errors import UsageError as DnnUsageError  # click has its own UsageError
 from ..io import metricsfile
 from ..io.atomic import check_writable
+from . import _completion
 
 try:  # newer typer carries its own copy of click
     from typer._click.exceptions import ClickException, UsageError
@@ -36,7 +37,8 @@ Epochs = Annotated[Optional[int], typer.Option("--epochs", help="Override train.
 Seed = Annotated[Optional[int], typer.Option(
     "--seed", help="Override seed (an integer from 0 to 2**64 - 1; one seed fixes data, init and batch order).")]
 Overrides = Annotated[list[str], typer.Option(
-    "--set", metavar="KEY=VALUE", help="Override a key: dotted.key=value (repeatable).")]
+    "--set", metavar="KEY=VALUE", help="Override a key: dotted.key=value (repeatable).",
+    autocompletion=_completion.override)]
 ComparisonMetrics = Annotated[Optional[Path], typer.Option(
     "--metrics-out", help="Write every run's history and final metrics to this .json file.")]
 Quiet = Annotated[bool, typer.Option(

@@ -19,6 +19,7 @@ from ._common import (
     flags,
     out,
 )
+from ._completion import activation_names
 
 NAME = "compare-activations"
 # activation_comparison.DEFAULT_ACTIVATIONS, spelled out so that declaring the option loads no NumPy (a test checks
@@ -30,7 +31,8 @@ DEFAULT_ACTIVATIONS = "linear,sigmoid,tanh,relu,leaky_relu"
 def command(
     config: DemoConfig = None,
     activations: Annotated[str, typer.Option(
-        "--activations", help="Comma-separated hidden activations: linear, sigmoid, tanh, relu, leaky_relu.")
+        "--activations", help="Comma-separated hidden activations: linear, sigmoid, tanh, relu, leaky_relu.",
+        autocompletion=activation_names)
     ] = DEFAULT_ACTIVATIONS,
     epochs: Epochs = None,
     seed: Seed = None,

@@ -19,6 +19,7 @@ from ._common import (
     flags,
     out,
 )
+from ._completion import init_schemes
 
 NAME = "compare-init"
 # init_comparison.DEFAULT_SCHEMES, spelled out so that declaring the option loads no NumPy (a test checks they agree)
@@ -29,7 +30,8 @@ DEFAULT_SCHEMES = "zeros,random,random:10,he,xavier"
 def command(
     config: DemoConfig = None,
     schemes: Annotated[str, typer.Option(
-        "--schemes", help="Comma-separated init schemes: zeros, random (x 0.01), random:SCALE, he, xavier.")
+        "--schemes", help="Comma-separated init schemes: zeros, random (x 0.01), random:SCALE, he, xavier.",
+        autocompletion=init_schemes)
     ] = DEFAULT_SCHEMES,
     repeats: Annotated[int, typer.Option("--repeats", help="Run every scheme with N seeds; report mean ± sd.")] = 1,
     epochs: Epochs = None,

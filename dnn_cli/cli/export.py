@@ -1,0 +1,39 @@
+"""`dnn export MODEL.npz MODEL.onnx`: a trained model as ONNX, for any runtime (needs the `onnx` extra)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import UsageError
+from ._common import ModelFile, boundary, out
+
+NAME = "export"
+
+
+@boundary
+def command(
+    model: ModelFile,
+    onnx_file: Annotated[Path, typer.Argument(metavar="MODEL.onnx", help="The ONNX file to write.")],
+) -> None:
+    """Export a model as ONNX: standardisation, layers, activations, labels; input X as rows (N, n^[0])."""
+    from ..export_onnx import _onnx, export_onnx
+    from ..io.atomic import check_writable
+    from ..io.modelfile import load_model
+
+    if onnx_file.suffix.lower() != ".onnx":
+        raise UsageError(f"{onnx_file}: expected a .onnx file name")
+    _onnx()  # the install hint before any work
+    check_writable(onnx_file, "ONNX model")
+    written = export_onnx(load_model(model), onnx_file)
+    check = (f"onnxruntime matches dnn predict on {written['probes']} probe inputs (rtol {written['tolerance']:g})"
+             if written["verified"]
+             else "not run: onnxruntime is not installed (pip install onnxruntime)")
+    console = out()
+    console.print(f"wrote {written['path']}: ONNX opset {written['opset']}, {written['nodes']} nodes, "
+                  f"{written['bytes']:,} bytes", markup=False)
+    console.print(f"  input   {written['input']}  (samples as rows)", markup=False)
+    console.print(f"  outputs {', '.join(written['outputs'])}", markup=False)
+    console.print(f"  check   {check}", markup=False)
