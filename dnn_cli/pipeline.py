@@ -38,6 +38,12 @@ class Prepared:
     dev: Dataset | None
     standardizer: Standardizer | None
     state: TrainingState
+    target_scaler: Standardizer | None = None  # regression targets learnt standardised (data.standardize_target)
+
+    def model_contents(self) -> dict:
+        """What a model file keeps besides the network and config: keyword arguments of `io.modelfile.save_model`."""
+        return {"classes": self.train.classes, "standardizer": self.standardizer, "features": self.train.feature_names,
+                "target_scaler": self.target_scaler}
 
     def train_options(self) -> dict:
         """Keyword arguments for `training.train` / `iter_epochs` from the config's train keys."""
@@ -48,6 +54,8 @@ class Prepared:
         options["early_stopping"] = t.early_stopping.model_dump() if t.early_stopping else None
         if self.dev is not None:
             options["X_dev"], options["Y_dev"] = self.dev.X, self.dev.y
+        if self.target_scaler is not None:
+            options["target_scale"] = self.target_scaler.std
         return options
 
 
@@ -88,6 +96,9 @@ def check_fit(config, dataset: Dataset, source: str) -> None:
         problems.append(f"model.layers[0]: n^[0] = {layers[0]} but the data ({dataset.source}) has "
                         f"{dataset.n_x} features")
     n_L, output = layers[-1], config.model.activation_names()[-1]
+    if dataset.task == "classification" and config.data.standardize_target:
+        problems.append("data.standardize_target: applies to regression (a linear output with loss mse) only; "
+                        "this network is a classifier")
     if dataset.task == "classification":
         K = len(dataset.classes)
         if K < 2:
@@ -176,6 +187,11 @@ def prepare(config, *, source: str = "<config>", parameters: dict | None = None)
         standardizer = Standardizer.fit(train_set.X)
         train_set = _scaled(train_set, standardizer)
         dev_set = _scaled(dev_set, standardizer) if dev_set is not None else None
+    target_scaler = None
+    if scales_target(config, train_set):
+        target_scaler = Standardizer.fit(train_set.y)
+        train_set = replace(train_set, y=target_scaler.transform(train_set.y))
+        dev_set = replace(dev_set, y=target_scaler.transform(dev_set.y)) if dev_set is not None else None
     model = config.model
     if parameters is None:
         network = Network.initialize(model.layers, model.activations, model.init, rng=init_rng,
@@ -186,7 +202,16 @@ def prepare(config, *, source: str = "<config>", parameters: dict | None = None)
         network = Network(W, b, model.activations, loss=model.loss)
     state = new_state(network, optimizer=t.optimizer, beta1=t.beta1, beta2=t.beta2, epsilon=t.epsilon,
                       rng=train_rng)
-    return Prepared(config, network, train_set, dev_set, standardizer, state)
+    return Prepared(config, network, train_set, dev_set, standardizer, state, target_scaler)
+
+
+def scales_target(config, dataset: Dataset) -> bool:
+    """True when the run learns standardised targets: data.standardize_target, or by default (null) a regression
+    on a data file (a built-in dataset's targets are already of unit scale)."""
+    if dataset.task != "regression":
+        return False
+    wanted = config.data.standardize_target
+    return config.data.is_file() if wanted is None else wanted
 
 
 def _scaled(dataset: Dataset, standardizer: Standardizer) -> Dataset:

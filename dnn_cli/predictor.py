@@ -218,9 +218,16 @@ def predict(model, X) -> list | np.ndarray:
     """Labels (a list of m class labels) for a classifier, A^[L] (n^[L], m) for a regressor."""
     out = model.network.predict(scale(model, X))
     if not model.network.is_classifier:
-        return out
+        return unscale_targets(model, out)
     labels = model.labels
     return [labels[k] for k in out[0]]
+
+
+def unscale_targets(model, AL) -> np.ndarray:
+    """A regressor's outputs (n^[L], m) in the targets' own units (the network learnt them standardised when
+    the model has y_mean, y_std)."""
+    scaler = model.target_scaler
+    return AL if scaler is None else AL * scaler.std + scaler.mean
 
 
 def check_outputs(model, inputs: Inputs) -> None:
@@ -241,7 +248,7 @@ def evaluation(model, inputs: Inputs) -> dict:
     head = {"model": str(model.path), "data": inputs.source, "task": model.task}
     if not model.network.is_classifier:
         Y = targets_of(inputs, model.network.layers[-1])
-        return {**head, **regression_report(model.network, X, Y)}
+        return {**head, **regression_report(model.network, X, Y, model.target_scaler)}
     labels = model.labels
     codes = encode_with_classes(inputs, model.classes)
     report = classification_report(model.network, X, codes, len(labels))

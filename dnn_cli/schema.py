@@ -39,6 +39,9 @@ class DataConfig(_Strict):
     label: str | None = Field(None, description="CSV: the label column's name (default: the last column)")
     dev_fraction: float = Field(0.0, ge=0, lt=1, description="the fraction held out for dev metrics")
     standardize: bool = Field(False, description="scale features to zero mean, unit variance (from the train split)")
+    standardize_target: bool | None = Field(
+        None, description="regression: learn targets scaled to zero mean, unit variance (train split); predict and "
+                          "RMSE stay in their units. null: on for a data file")
 
     @field_validator("source")
     @classmethod

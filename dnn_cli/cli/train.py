@@ -114,7 +114,8 @@ def _train_and_write(run: _Run, quiet: bool) -> int:
     state = prepared.state
     if result is None:
         train, dev = prepared.train, prepared.dev
-        final = final_metrics(prepared.network, train.X, train.y, dev.X if dev else None, dev.y if dev else None)
+        final = final_metrics(prepared.network, train.X, train.y, dev.X if dev else None, dev.y if dev else None,
+                              target_scale=prepared.train_options().get("target_scale"))
         history, seconds, warnings = state.history, time.perf_counter() - start, []
     else:
         history, final, seconds, warnings = result.history, result.final, result.seconds, result.warnings
@@ -192,8 +193,7 @@ class _Run:
         """The model with its training state: a checkpoint, valid at an epoch boundary only."""
         p = self.prepared
         self.ledger.start("model", path, p.state.epoch)
-        save_model(path, p.network, self.cfg.to_dict(), classes=p.train.classes, standardizer=p.standardizer,
-                   features=p.train.feature_names, state=p.state)
+        save_model(path, p.network, self.cfg.to_dict(), state=p.state, **p.model_contents())
         self.ledger.done()
 
     def write(self, what: str, path, write, known_error=None) -> bool:
@@ -216,8 +216,7 @@ class _Run:
             return True
         p = self.prepared
         return self.write("model", self.save_path, lambda path: save_model(
-            path, p.network, self.cfg.to_dict(), classes=p.train.classes, standardizer=p.standardizer,
-            features=p.train.feature_names, state=p.state), known_error=self.failure)
+            path, p.network, self.cfg.to_dict(), state=p.state, **p.model_contents()), known_error=self.failure)
 
 
 def _rescue_text(what: str, rescued) -> str:

@@ -35,11 +35,12 @@ EXPECTED = "an NPZ archive of arrays"  # what a model or parameter file must be
 
 
 def model_arrays(network, config: dict, *, classes=None, standardizer=None, features=None, state=None,
-                 extra: dict | None = None) -> dict:
+                 target_scaler=None, extra: dict | None = None) -> dict:
     """The arrays of a model file: W1..WL, b1..bL, config (JSON), format_version, and what prediction needs.
 
     classes: the labels the output codes 0..K-1 stand for; standardizer: x_mean, x_std (n^[0], 1);
-    features: the n^[0] feature names; state: a TrainingState, stored so the run can be resumed exactly.
+    features: the n^[0] feature names; state: a TrainingState, stored so the run can be resumed exactly;
+    target_scaler: y_mean, y_std (n^[L], 1) of regression targets learnt standardised.
     """
     arrays = dict(network.parameters())
     arrays["config"] = np.array(json.dumps(config))
@@ -50,6 +51,8 @@ def model_arrays(network, config: dict, *, classes=None, standardizer=None, feat
         arrays["features"] = json_array([str(name) for name in features])
     if standardizer is not None:
         arrays["x_mean"], arrays["x_std"] = standardizer.mean, standardizer.std
+    if target_scaler is not None:
+        arrays["y_mean"], arrays["y_std"] = target_scaler.mean, target_scaler.std
     if state is not None:
         arrays.update(state_arrays(state))
     arrays.update(extra or {})
@@ -113,6 +116,7 @@ class Model:
     standardizer: Standardizer | None
     state: dict | None
     format_version: int
+    target_scaler: Standardizer | None = None  # y_mean, y_std: the network's outputs are standardised targets
 
     @property
     def epoch(self) -> int | None:
@@ -196,19 +200,28 @@ def load_model(path) -> Model:
             raise bad(path, "features", f"expected n^[0] = {n_x} names, got {len(features)}")
         features = tuple(features)
 
-    standardizer = None
-    if ("x_mean" in arrays) != ("x_std" in arrays):
-        name = "x_std" if "x_mean" in arrays else "x_mean"
-        raise ModelFileError(f"{path}: array '{name}' is missing (x_mean and x_std come together)")
-    if "x_mean" in arrays:
-        mean = numbers(path, arrays, "x_mean", (n_x, 1), np.float64)
-        std = numbers(path, arrays, "x_std", (n_x, 1), np.float64)
-        if np.any(std <= 0):
-            raise bad(path, "x_std", "expected positive standard deviations")
-        standardizer = Standardizer(mean, std)
+    standardizer = _scaler(path, arrays, "x", n_x)
+    target_scaler = _scaler(path, arrays, "y", layers[-1])
+    if target_scaler is not None and network.is_classifier:
+        raise bad(path, "y_mean", f"a {network.loss.name} (classification) network has no target scaling")
 
     state = check_state(path, arrays, optimizer_template(config), network) if state_names else None
-    return Model(str(path), network, config, classes, features, standardizer, state, version)
+    return Model(str(path), network, config, classes, features, standardizer, state, version, target_scaler)
+
+
+def _scaler(path, arrays: dict, prefix: str, n: int) -> Standardizer | None:
+    """The Standardizer stored as {prefix}_mean and {prefix}_std (n, 1), or None when neither is there."""
+    mean_name, std_name = f"{prefix}_mean", f"{prefix}_std"
+    if (mean_name in arrays) != (std_name in arrays):
+        name = std_name if mean_name in arrays else mean_name
+        raise ModelFileError(f"{path}: array '{name}' is missing ({mean_name} and {std_name} come together)")
+    if mean_name not in arrays:
+        return None
+    mean = numbers(path, arrays, mean_name, (n, 1), np.float64)
+    std = numbers(path, arrays, std_name, (n, 1), np.float64)
+    if np.any(std <= 0):
+        raise bad(path, std_name, "expected positive standard deviations")
+    return Standardizer(mean, std)
 
 
 def _read_model_file(path) -> tuple[int, Config, dict]:
