@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .datasets import DATASETS, Dataset, make_dataset
+from .encoding import Encoder
 from .errors import ConfigError, DataError, listed, shorten
 from .io.csvfile import parse_float
 from .io.tables import check_data_path, load_file
@@ -39,11 +40,13 @@ class Prepared:
     standardizer: Standardizer | None
     state: TrainingState
     target_scaler: Standardizer | None = None  # regression targets learnt standardised (data.standardize_target)
+    encoder: Encoder | None = None  # string columns one-hot, missing cells filled (fitted on the train split)
+    notes: tuple[str, ...] = ()  # what the data preparation did that a user should hear of (rows dropped)
 
     def model_contents(self) -> dict:
         """What a model file keeps besides the network and config: keyword arguments of `io.modelfile.save_model`."""
         return {"classes": self.train.classes, "standardizer": self.standardizer, "features": self.train.feature_names,
-                "target_scaler": self.target_scaler}
+                "target_scaler": self.target_scaler, "encoder": self.encoder}
 
     def train_options(self) -> dict:
         """Keyword arguments for `training.train` / `iter_epochs` from the config's train keys."""
@@ -71,7 +74,7 @@ def load_dataset(config, rng, source: str = "<config>") -> Dataset:
     task = task_of(config)
     if data.is_file():
         check_data_path(data.source, source)
-        return load_file(data.source, label=data.label, task=task)
+        return load_file(data.source, label=data.label, task=task, missing=data.missing)
     spec = DATASETS.get(data.source)
     if spec is not None:
         m = data.n_samples or spec.defaults.get("n_samples", 0)
@@ -88,13 +91,14 @@ def load_dataset(config, rng, source: str = "<config>") -> Dataset:
     return dataset
 
 
-def check_fit(config, dataset: Dataset, source: str) -> None:
+def check_fit(config, dataset: Dataset, source: str, encoder: Encoder | None = None) -> None:
     """n^[0] must equal the data's feature count, and n^[L] must fit its classes or targets."""
     layers = config.model.layers
     problems = []
     if layers[0] != dataset.n_x:
+        encoding = f" after encoding ({encoder.describe()})" if encoder is not None and encoder.has_categories else ""
         problems.append(f"model.layers[0]: n^[0] = {layers[0]} but the data ({dataset.source}) has "
-                        f"{dataset.n_x} features")
+                        f"{dataset.n_x} features{encoding}")
     n_L, output = layers[-1], config.model.activation_names()[-1]
     if dataset.task == "classification" and config.data.standardize_target:
         problems.append("data.standardize_target: applies to regression (a linear output with loss mse) only; "
@@ -176,12 +180,20 @@ def prepare(config, *, source: str = "<config>", parameters: dict | None = None)
     data_rng, init_rng, train_rng = np.random.default_rng(config.seed).spawn(3)
     dtype = np.dtype(config.train.dtype)
     dataset = load_dataset(config, data_rng, source)
-    check_fit(config, dataset, source)
+    if dataset.raw is None:
+        check_fit(config, dataset, source)
     t = config.train
     check_fits(training_bytes(config.model.layers, dataset.m, t.batch_size, t.dtype, t.optimizer),
                f"training layers {config.model.layers} on {dataset.m:,} samples", source)
     train_set, dev_set = split(dataset, config.data.dev_fraction, data_rng)
     check_split(config, train_set, dev_set, source)
+    encoder = None
+    if dataset.raw is not None:
+        # Categories and means come from the training split only, as they would for data never seen.
+        encoder = Encoder.fit(train_set.raw, missing=config.data.missing, unknown=config.data.unknown_categories)
+        train_set = encoded(train_set, encoder, "the training split")
+        dev_set = encoded(dev_set, encoder, "the dev split") if dev_set is not None else None
+        check_fit(config, train_set, source, encoder)
     standardizer = None
     if config.data.standardize:
         standardizer = Standardizer.fit(train_set.X)
@@ -202,7 +214,33 @@ def prepare(config, *, source: str = "<config>", parameters: dict | None = None)
         network = Network(W, b, model.activations, loss=model.loss)
     state = new_state(network, optimizer=t.optimizer, beta1=t.beta1, beta2=t.beta2, epsilon=t.epsilon,
                       rng=train_rng)
-    return Prepared(config, network, train_set, dev_set, standardizer, state, target_scaler)
+    return Prepared(config, network, train_set, dev_set, standardizer, state, target_scaler, encoder,
+                    data_notes(dataset))
+
+
+def fit_encoder(config, dataset: Dataset) -> Encoder | None:
+    """The encoder `prepare` fits for a raw data file (on the same training split), without training anything."""
+    if dataset.raw is None:
+        return None
+    data_rng = np.random.default_rng(config.seed).spawn(3)[0]  # a file draws nothing before its split
+    train_set, _ = split(dataset, config.data.dev_fraction, data_rng)
+    return Encoder.fit(train_set.raw, missing=config.data.missing, unknown=config.data.unknown_categories)
+
+
+def encoded(dataset: Dataset, encoder: Encoder, what: str) -> Dataset:
+    """The dataset with X (n^[0], m) from its raw columns, named by the encoded features ('colour=red')."""
+    X = encoder.transform(dataset.raw, what)
+    return replace(dataset, X=X, feature_names=encoder.feature_names(), raw=None)
+
+
+def data_notes(dataset: Dataset) -> tuple[str, ...]:
+    """Sentences on what the data preparation left out (data.missing: drop)."""
+    if not dataset.dropped:
+        return ()
+    n, lines = len(dataset.dropped), dataset.dropped
+    shown = ", ".join(str(line) for line in lines[:5]) + (", ..." if n > 5 else "")
+    s = "s" if n > 1 else ""
+    return (f"{dataset.source}: dropped {n:,} row{s} with a missing cell (line{s} {shown}); {dataset.m:,} remain",)
 
 
 def scales_target(config, dataset: Dataset) -> bool:

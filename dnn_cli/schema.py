@@ -39,6 +39,11 @@ class DataConfig(_Strict):
     label: str | None = Field(None, description="CSV: the label column's name (default: the last column)")
     dev_fraction: float = Field(0.0, ge=0, lt=1, description="the fraction held out for dev metrics")
     standardize: bool = Field(False, description="scale features to zero mean, unit variance (from the train split)")
+    missing: Literal["error", "drop", "mean"] = Field(
+        "error", description="CSV cells that are empty, NA or NaN: error | drop (the rows) | mean (numeric: the "
+                             "train mean; text: a category of its own), kept with the model")
+    unknown_categories: Literal["error", "ignore"] = Field(
+        "error", description="a text value the train split never had: error, or ignore (its one-hot columns all 0)")
     standardize_target: bool | None = Field(
         None, description="regression: learn targets scaled to zero mean, unit variance (train split); predict and "
                           "RMSE stay in their units. null: on for a data file")

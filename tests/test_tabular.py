@@ -6,14 +6,16 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from dnn_cli.config import load_config
+from dnn_cli.errors import DataError
 from dnn_cli.io.modelfile import load_model
 from dnn_cli.io.statefile import restore_state
-from dnn_cli.pipeline import fit, prepare
+from dnn_cli.pipeline import fit, fit_encoder, load_dataset, prepare
 from dnn_cli.predictor import read_inputs
 
-from .conftest import CONFIGS, assert_input_error
+from .conftest import CONFIGS, assert_input_error, write
 
 HOUSES = CONFIGS / "houses.yaml"
 
@@ -106,3 +108,189 @@ def test_read_inputs_is_unchanged_for_a_numeric_model():
     inputs = read_inputs(CONFIGS / "houses.csv", n_x=3, feature_names=["area_m2", "rooms", "age_years"],
                          label="price_k")
     assert inputs.X.shape == (3, 240)
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. Categorical features and missing values
+
+PETS = """\
+colour,weight,kind
+red,1.0,cat
+blue,2.0,dog
+red,3.0,cat
+green,4.0,dog
+blue,5.0,dog
+red,6.0,cat
+"""
+
+
+def _pets_config(tmp_path, text=PETS, data="", layers="[4, 3, 1]", epochs=20):
+    write(tmp_path / "pets.csv", text)
+    return write(tmp_path / "pets.yaml", f"""\
+seed: 0
+data:
+  source: pets.csv
+{data}model:
+  layers: {layers}
+  activations: [relu, sigmoid]
+  init: he
+train:
+  learning_rate: 0.1
+  epochs: {epochs}
+  log_every: 10
+""")
+
+
+def test_a_text_column_is_one_hot_encoded_with_sorted_categories(tmp_path):
+    prepared = prepare(load_config(_pets_config(tmp_path)))
+    assert prepared.train.feature_names == ("colour=blue", "colour=green", "colour=red", "weight")
+    expected = [[0, 1, 0, 0, 1, 0], [0, 0, 0, 1, 0, 0], [1, 0, 1, 0, 0, 1], [1, 2, 3, 4, 5, 6]]
+    np.testing.assert_array_equal(prepared.train.X, expected)
+    assert prepared.encoder.describe() == "n^[0] = 4 from 2 columns: colour (one-hot: blue, green, red), weight"
+
+
+def test_categories_come_from_the_training_split_only(tmp_path):
+    config = load_config(_pets_config(tmp_path, data="  dev_fraction: 0.5\n"))
+    # Which rows go to dev is the seed's choice: the encoder prepare fits, on that training split.
+    encoder = fit_encoder(config, load_dataset(config, None))
+    train_colours = encoder.columns[0].categories
+    assert len(train_colours) < 3  # the seed leaves a colour to the dev split only
+    with pytest.raises(DataError) as caught:
+        prepare(config)
+    message = str(caught.value)
+    assert "column 'colour'" in message and "is not a category seen in training (the dev split)" in message
+    assert "expected one of " + ", ".join(train_colours) in message
+
+    data = "  dev_fraction: 0.5\n  unknown_categories: ignore\n"
+    prepared = prepare(load_config(_pets_config(tmp_path, data=data, layers=f"[{encoder.n_x}, 3, 1]")))
+    assert prepared.train.feature_names == encoder.feature_names()
+    one_hot = prepared.dev.X[: len(train_colours)]
+    assert one_hot.sum() == prepared.dev.m - 1  # the dev sample of the unseen colour: all zeros
+
+
+def test_an_unseen_category_at_predict_time_names_column_value_and_known_ones(cli, tmp_path):
+    config = _pets_config(tmp_path)
+    assert cli("train", config, "-q", "--save", tmp_path / "m.npz").exit_code == 0
+    new = write(tmp_path / "new.csv", "weight,colour\n2.5,blue\n3.5,purple\n")
+    result = cli("predict", tmp_path / "m.npz", new)
+    assert_input_error(result, "new.csv: line 3, column 'colour': 'purple' is not a category seen in training; "
+                               "expected one of blue, green, red")
+    ok = write(tmp_path / "ok.csv", "weight,colour\n2.5,blue\n3.5,red\n")
+    assert cli("predict", tmp_path / "m.npz", ok).exit_code == 0
+
+
+def test_unknown_categories_ignore_encodes_all_zeros_at_predict_time(cli, tmp_path):
+    config = _pets_config(tmp_path, data="  unknown_categories: ignore\n")
+    assert cli("train", config, "-q", "--save", tmp_path / "m.npz").exit_code == 0
+    model = load_model(tmp_path / "m.npz")
+    new = write(tmp_path / "new.csv", "weight,colour\n3.5,purple\n3.5,red\n")
+    inputs = read_inputs(new, n_x=4, feature_names=model.features, encoder=model.encoder)
+    np.testing.assert_array_equal(inputs.X, [[0, 0], [0, 0], [0, 1], [3.5, 3.5]])
+    result = cli("predict", tmp_path / "m.npz", new)
+    assert result.exit_code == 0 and len(result.stdout.splitlines()) == 3
+
+
+@pytest.mark.parametrize("cell, fragment", [("", "line 3, column 'weight': expected a number, got an empty cell"),
+                                            ("nan", "line 3, column 'weight': expected a finite number, got 'nan'")])
+def test_missing_error_keeps_the_messages_of_a_numeric_column(cli, tmp_path, cell, fragment):
+    text = PETS.replace("blue,2.0,dog", f"blue,{cell},dog")
+    assert_input_error(cli("train", _pets_config(tmp_path, text)), fragment)
+
+
+def test_missing_error_names_a_missing_text_cell_and_the_keys_that_accept_it(cli, tmp_path):
+    text = PETS.replace("blue,2.0,dog", "NA,2.0,dog")
+    assert_input_error(cli("train", _pets_config(tmp_path, text)),
+                       "line 3, column 'colour': expected a value, got a missing cell ('NA'); set data.missing: "
+                       "drop or mean")
+
+
+def test_missing_drop_leaves_out_the_rows_and_says_how_many(cli, tmp_path):
+    text = PETS.replace("blue,2.0,dog", "blue,,dog").replace("green,4.0,dog", "NA,4.0,dog")
+    result = cli("train", _pets_config(tmp_path, text, data="  missing: drop\n", layers="[3, 3, 1]"), "-q")
+    assert result.exit_code == 0, result.output
+    assert "dnn: note: " in result.stderr
+    assert "dropped 2 rows with a missing cell (lines 3, 5); 4 remain" in result.stderr
+    prepared = prepare(load_config(tmp_path / "pets.yaml"))
+    assert prepared.train.m == 4 and prepared.train.feature_names == ("colour=blue", "colour=red", "weight")
+
+
+def test_missing_mean_fills_the_training_mean_and_a_missing_category(cli, tmp_path):
+    text = PETS.replace("blue,2.0,dog", "blue,NaN,dog").replace("green,4.0,dog", ",4.0,dog")
+    config = _pets_config(tmp_path, text, data="  missing: mean\n")
+    prepared = prepare(load_config(config))
+    assert prepared.train.feature_names == ("colour=blue", "colour=red", "colour=(missing)", "weight")
+    fill = (1 + 3 + 4 + 5 + 6) / 5
+    np.testing.assert_allclose(prepared.train.X[3], [1, fill, 3, 4, 5, 6], rtol=1e-15)
+    np.testing.assert_array_equal(prepared.train.X[2], [0, 0, 0, 1, 0, 0])
+
+    assert cli("train", config, "-q", "--save", tmp_path / "m.npz").exit_code == 0
+    model = load_model(tmp_path / "m.npz")
+    gaps = write(tmp_path / "gaps.csv", "colour,weight\nred,\nNA,2\n")
+    inputs = read_inputs(gaps, n_x=4, feature_names=model.features, encoder=model.encoder)
+    np.testing.assert_allclose(inputs.X, [[0, 0], [1, 0], [0, 1], [fill, 2]], rtol=1e-15)
+    filled = write(tmp_path / "filled.csv", f"colour,weight\nred,{fill!r}\n")
+    a = cli("predict", tmp_path / "m.npz", gaps, "--proba").stdout.splitlines()[1]
+    b = cli("predict", tmp_path / "m.npz", filled, "--proba").stdout.splitlines()[1]
+    assert a == b
+
+
+def test_categorical_model_round_trips_through_save_predict_evaluate_and_resume(cli, tmp_path):
+    config = _pets_config(tmp_path, data="  standardize: true\n", epochs=30)
+    whole = prepare(load_config(config))
+    fit(whole)
+    assert cli("train", config, "-q", "--epochs", "12", "--save", tmp_path / "first.npz").exit_code == 0
+    model = load_model(tmp_path / "first.npz")
+    assert model.encoder.to_json() == whole.encoder.to_json()
+    assert model.features == ("colour=blue", "colour=green", "colour=red", "weight")
+    second = prepare(load_config(config), parameters=model.resume_parameters())
+    restore_state(second.state, model)
+    fit(second)
+    for P, P_ref in zip(second.network.W + second.network.b, whole.network.W + whole.network.b):
+        np.testing.assert_array_equal(P, P_ref)
+    assert cli("train", config, "-q", "--resume", tmp_path / "first.npz", "--save", tmp_path / "end.npz").exit_code == 0
+
+    evaluated = cli("evaluate", tmp_path / "end.npz", tmp_path / "pets.csv", "--json")
+    assert evaluated.exit_code == 0, evaluated.output
+    document = json.loads(evaluated.stdout)
+    predicted = cli("predict", tmp_path / "end.npz", tmp_path / "pets.csv").stdout.splitlines()[1:]
+    truth = [line.split(",")[2] for line in PETS.splitlines()[1:]]
+    assert document["accuracy"] == pytest.approx(np.mean([p == t for p, t in zip(predicted, truth)]), abs=1e-12)
+
+
+def test_resume_refuses_data_whose_categories_changed(cli, tmp_path):
+    config = _pets_config(tmp_path)
+    assert cli("train", config, "-q", "--epochs", "5", "--save", tmp_path / "c.npz").exit_code == 0
+    write(tmp_path / "pets.csv", PETS.replace("green", "white"))
+    result = cli("train", config, "-q", "--resume", tmp_path / "c.npz")
+    assert_input_error(result, "cannot resume on this data", "colour=white")
+
+
+def test_n0_mismatch_says_where_the_encoded_features_come_from(cli, tmp_path):
+    result = cli("train", _pets_config(tmp_path, layers="[2, 3, 1]"))
+    assert_input_error(result, "n^[0] = 2 but the data", "has 4 features after encoding (n^[0] = 4 from 2 columns: "
+                                                         "colour (one-hot: blue, green, red), weight)")
+
+
+def test_shapes_shows_n0_after_encoding_and_its_columns(cli, tmp_path):
+    result = cli("shapes", _pets_config(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "n^[0] = 4 from 2 columns: colour (one-hot: blue, green, red), weight" in " ".join(result.stdout.split())
+
+
+def test_a_model_file_with_a_bad_encoder_is_refused(cli, tmp_path):
+    config = _pets_config(tmp_path)
+    assert cli("train", config, "-q", "--save", tmp_path / "m.npz").exit_code == 0
+    with np.load(tmp_path / "m.npz") as archive:
+        arrays = dict(archive)
+    document = json.loads(str(arrays["encoder"]))
+    document["columns"][0]["categories"].append("white")
+    arrays["encoder"] = np.array(json.dumps(document))
+    np.savez(tmp_path / "bad.npz", **arrays)
+    result = cli("predict", tmp_path / "bad.npz", tmp_path / "pets.csv")
+    assert_input_error(result, "array 'encoder': expected columns encoding to n^[0] = 4 features, got 5")
+
+
+def test_a_numeric_table_keeps_no_encoder(cli, tmp_path):
+    assert cli("train", CONFIGS / "fruit.yaml", "-q", "--epochs", "5", "--save", tmp_path / "f.npz").exit_code == 0
+    with np.load(tmp_path / "f.npz") as archive:
+        assert "encoder" not in archive.files

@@ -28,7 +28,8 @@ def command(
     """Cost and accuracy, per-class precision/recall/F1 and the confusion matrix (or RMSE, MAE, R^2)."""
     loaded = load_model(model)
     inputs = read_inputs(data, n_x=loaded.network.layers[0], feature_names=loaded.features,
-                         label=loaded.config.data.label, named=named_features(loaded), by_position=by_position)
+                         label=loaded.config.data.label, named=named_features(loaded), by_position=by_position,
+                         encoder=loaded.encoder)
     check_outputs(loaded, inputs)
     document = evaluation(loaded, inputs)
     if not math.isfinite(document["cost"]):

@@ -34,7 +34,8 @@ def command(
         check_writable(out_, "predictions")
     loaded = load_model(model)
     inputs = read_inputs(data, n_x=loaded.network.layers[0], feature_names=loaded.features,
-                         label=loaded.config.data.label, named=named_features(loaded), by_position=by_position)
+                         label=loaded.config.data.label, named=named_features(loaded), by_position=by_position,
+                         encoder=loaded.encoder)
     check_outputs(loaded, inputs)
     header, rows = prediction_rows(loaded, inputs.X, proba=proba)
     text = io.StringIO()

@@ -12,7 +12,7 @@ from .. import render
 from ..config import load_config
 from ..errors import UsageError
 from ..network import shape_rows
-from ..pipeline import load_dataset
+from ..pipeline import fit_encoder, load_dataset
 from ._common import Overrides, boundary, out
 
 NAME = "shapes"
@@ -26,16 +26,19 @@ def command(
 ) -> None:
     """Print n^[l], g^[l] and the shapes of W^[l], b^[l], Z^[l], A^[l], dW^[l], db^[l] for l = 1..L."""
     cfg = load_config(config, set_)
-    if m is None:
-        m = default_m(cfg, str(config))
-    elif m < 1:
+    if m is not None and m < 1:
         raise UsageError(f"--m: expected a positive integer, got {m}")
+    encoder = None
+    if m is None or cfg.data.is_file():
+        dataset = load_dataset(cfg, np.random.default_rng(cfg.seed), str(config))
+        m = default_m(cfg, dataset) if m is None else m
+        encoder = fit_encoder(cfg, dataset)
     rows = shape_rows(cfg.model.layers, cfg.model.activations, m)
-    out().print(render.shapes_table(rows, layers=cfg.model.layers, m=m))
+    inputs = encoder.describe() if encoder is not None and encoder.has_categories else None
+    out().print(render.shapes_table(rows, layers=cfg.model.layers, m=m, inputs=inputs))
 
 
-def default_m(cfg, source: str) -> int:
+def default_m(cfg, dataset) -> int:
     """The config's batch: the size of the train split, or train.batch_size when that is smaller."""
-    dataset = load_dataset(cfg, np.random.default_rng(cfg.seed), source)
     m = dataset.m - int(round(cfg.data.dev_fraction * dataset.m))
     return m if cfg.train.batch_size == "full" else min(m, cfg.train.batch_size)

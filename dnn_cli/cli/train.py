@@ -68,6 +68,8 @@ def command(
     else:
         parameters = load_parameters(init_from, cfg.model.layers) if init_from is not None else None
     prepared = prepare(cfg, source=str(config), parameters=parameters)
+    for note in prepared.notes:
+        typer.echo(f"dnn: note: {note}", err=True)
     if model is not None:
         check_same_data(model, prepared)
         restore_state(prepared.state, model)
@@ -135,7 +137,9 @@ def _train_and_write(run: _Run, quiet: bool) -> int:
     if not quiet and not hung_up and (result is not None or state.costs):
         _summary(console, cfg, history, final, state, seconds if result is not None else None)
         if result is not None:
-            console.print(render.parameters_table(result.network))
+            encoder = prepared.encoder
+            inputs = encoder.describe() if encoder is not None and encoder.has_categories else None
+            console.print(render.parameters_table(result.network, inputs))
             for what in ("model", "metrics", "plot"):
                 entry = run.ledger.get(what)
                 if entry is not None and entry.written:

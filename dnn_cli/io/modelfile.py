@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import Config, config_from_dict
+from ..encoding import Encoder
 from ..errors import ConfigError, ModelFileError, TrainingError, is_int
 from ..network import Network
 from ..preprocessing import Standardizer
@@ -35,12 +36,13 @@ EXPECTED = "an NPZ archive of arrays"  # what a model or parameter file must be
 
 
 def model_arrays(network, config: dict, *, classes=None, standardizer=None, features=None, state=None,
-                 target_scaler=None, extra: dict | None = None) -> dict:
+                 target_scaler=None, encoder=None, extra: dict | None = None) -> dict:
     """The arrays of a model file: W1..WL, b1..bL, config (JSON), format_version, and what prediction needs.
 
     classes: the labels the output codes 0..K-1 stand for; standardizer: x_mean, x_std (n^[0], 1);
     features: the n^[0] feature names; state: a TrainingState, stored so the run can be resumed exactly;
-    target_scaler: y_mean, y_std (n^[L], 1) of regression targets learnt standardised.
+    target_scaler: y_mean, y_std (n^[L], 1) of regression targets learnt standardised; encoder: the
+    `encoding.Encoder` of a table with string columns or missing cells, as JSON.
     """
     arrays = dict(network.parameters())
     arrays["config"] = np.array(json.dumps(config))
@@ -53,6 +55,8 @@ def model_arrays(network, config: dict, *, classes=None, standardizer=None, feat
         arrays["x_mean"], arrays["x_std"] = standardizer.mean, standardizer.std
     if target_scaler is not None:
         arrays["y_mean"], arrays["y_std"] = target_scaler.mean, target_scaler.std
+    if encoder is not None:
+        arrays["encoder"] = np.array(encoder.to_json())
     if state is not None:
         arrays.update(state_arrays(state))
     arrays.update(extra or {})
@@ -117,6 +121,7 @@ class Model:
     state: dict | None
     format_version: int
     target_scaler: Standardizer | None = None  # y_mean, y_std: the network's outputs are standardised targets
+    encoder: Encoder | None = None  # the raw columns a file must have, and how they become X (n^[0], m)
 
     @property
     def epoch(self) -> int | None:
@@ -206,7 +211,18 @@ def load_model(path) -> Model:
         raise bad(path, "y_mean", f"a {network.loss.name} (classification) network has no target scaling")
 
     state = check_state(path, arrays, optimizer_template(config), network) if state_names else None
-    return Model(str(path), network, config, classes, features, standardizer, state, version, target_scaler)
+    encoder = None
+    if "encoder" in arrays:
+        try:
+            encoder = Encoder.from_json(scalar_json(path, arrays, "encoder"))
+        except ValueError as e:
+            raise bad(path, "encoder", str(e)) from None
+        if encoder.n_x != n_x:
+            raise bad(path, "encoder", f"expected columns encoding to n^[0] = {n_x} features, got {encoder.n_x}")
+        if features is not None and encoder.feature_names() != features:
+            raise bad(path, "encoder", "its encoded feature names differ from the array 'features'")
+    return Model(str(path), network, config, classes, features, standardizer, state, version, target_scaler,
+                 encoder)
 
 
 def _scaler(path, arrays: dict, prefix: str, n: int) -> Standardizer | None:

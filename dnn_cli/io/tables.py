@@ -24,6 +24,7 @@ from ..datasets import TASKS, Dataset, feature_names
 from ..errors import ConfigError, DataError, listed, shorten, suggest
 from .csvfile import check_delimiter, check_not_data, parse_int_label, parse_number, quoted, read_rows
 from .npz import open_npz, read_member
+from .rawcolumns import is_missing, raw_features
 
 
 @dataclass(frozen=True, eq=False)
@@ -131,13 +132,15 @@ def check_task(task: str) -> None:
         raise DataError(f"expected task 'classification' or 'regression', got {task!r}")
 
 
-def load_file(path, *, label: str | None = None, task: str = "classification") -> Dataset:
+def load_file(path, *, label: str | None = None, task: str = "classification", missing: str = "error") -> Dataset:
     """Read a data file by its suffix: X (n_x, m) float64 and y (1, m) int64 codes (classification) or
-    (n_y, m) float64 (regression). A table of text cells has its label in column `label`, else the last."""
+    (n_y, m) float64 (regression). A table of text cells has its label in column `label`, else the last;
+    one with string feature columns or (with `missing` drop or mean) missing cells is returned raw, to be
+    encoded after the split (see `dnn_cli.encoding`)."""
     check_task(task)
     table = read_table(path)
     if isinstance(table, TextTable):
-        return _text_dataset(table, label, task)
+        return _text_dataset(table, label, task, missing)
     if label is not None:
         # Silently ignoring it would hide a config that does not mean what its author thinks.
         raise DataError(f"{table.source}: label {label!r} applies to CSV files only; an "
@@ -145,7 +148,7 @@ def load_file(path, *, label: str | None = None, task: str = "classification") -
     return _array_dataset(table, task)
 
 
-def _text_dataset(table: TextTable, label: str | None, task: str) -> Dataset:
+def _text_dataset(table: TextTable, label: str | None, task: str, missing: str = "error") -> Dataset:
     path, line, columns = table.source, table.header_line, table.columns
     check_not_data(path, line, columns, label)
     if len(columns) < 2:
@@ -166,15 +169,45 @@ def _text_dataset(table: TextTable, label: str | None, task: str) -> Dataset:
                         + suggest(label, columns))
     table.check_has_rows()
     feature_index = [i for i in range(len(columns)) if i != label_index]
-    features, labels = table.numbers(feature_index, label_index, label_required=True)
+    if missing == "error":
+        try:
+            features, labels = table.numbers(feature_index, label_index, label_required=True)
+        except DataError:
+            # A string column is encoded, not refused; any other bad cell is reported again, as found.
+            return raw_dataset(table, feature_index, label_index, task, missing)
+        y, classes = _targets(path, [line for line, _ in table.rows], columns[label_index], labels, task)
+        return Dataset(features.T, y, task, classes, tuple(columns[i] for i in feature_index), path)
+    return raw_dataset(table, feature_index, label_index, task, missing)
+
+
+def _targets(path, lines, name: str, labels: list[str], task: str) -> tuple[np.ndarray, tuple | None]:
+    """y (1, m): the label cells as numbers (regression) or class codes, and the classes (None for regression)."""
     if task == "regression":
-        lines = [line for line, _ in table.rows]
-        y = np.array([[parse_number(path, n, columns[label_index], s) for n, s in zip(lines, labels)]],
-                     dtype=np.float64)
-        classes = None
-    else:
-        y, classes = encode_text_labels(labels)
-    return Dataset(features.T, y, task, classes, tuple(columns[i] for i in feature_index), path)
+        return np.array([[parse_number(path, n, name, s) for n, s in zip(lines, labels)]], dtype=np.float64), None
+    return encode_text_labels(labels)
+
+
+def raw_dataset(table: TextTable, feature_index: list[int], label_index: int, task: str, missing: str) -> Dataset:
+    """A Dataset whose features stay raw (`encoding.RawFeatures`, X of shape (0, m)) until the train split is
+    known; with missing 'drop' the rows with a missing feature or label cell are left out (their lines kept)."""
+    path, name = table.source, table.columns[label_index]
+    raw = raw_features(table, feature_index, missing=missing)
+    labels = [row[label_index].strip() for _, row in table.rows]
+    dropped: tuple[int, ...] = ()
+    if missing == "drop":
+        gone = raw.missing_rows() | np.array([is_missing(s) for s in labels], dtype=bool)
+        if gone.all():
+            raise DataError(f"{path}: every one of its {len(labels):,} rows has a missing cell; data.missing: drop "
+                            "leaves no sample")
+        dropped = tuple(int(n) for n in raw.lines[gone])
+        raw = raw.take(~gone)
+        labels = [s for s, g in zip(labels, gone) if not g]
+    for line, text in zip(raw.lines, labels):
+        if not text:
+            raise DataError(f"{path}: line {line}, column '{name}': expected a label, got an empty cell")
+    y, classes = _targets(path, raw.lines.tolist(), name, labels, task)
+    X = np.empty((0, raw.m), dtype=np.float64, order="F")
+    return Dataset(X, y, task, classes, raw.names, path, raw=raw, dropped=dropped)
 
 
 def encode_labels(labels: list) -> tuple[np.ndarray, tuple]:
