@@ -37,6 +37,7 @@ class Dataset:
     # (`encoding.RawFeatures`), X being (0, m) until `encoding.Encoder` fitted on the train split fills it.
     raw: object = None
     dropped: tuple[int, ...] = ()  # data.missing: drop: the file lines of the rows left out
+    label: str | None = None  # a text table's label column
 
     @property
     def m(self) -> int:

@@ -16,9 +16,11 @@ import numpy as np
 from .datasets import DATASETS, Dataset, make_dataset
 from .encoding import Encoder
 from .errors import ConfigError, DataError, listed, shorten
+from .heldout import load_heldout
 from .io.csvfile import parse_float
 from .io.tables import check_data_path, load_file
 from .losses import resolve_loss
+from .metrics import evaluate
 from .network import Network
 from .preprocessing import Standardizer, split
 from .resources import check_fits, data_bytes, training_bytes
@@ -42,6 +44,16 @@ class Prepared:
     target_scaler: Standardizer | None = None  # regression targets learnt standardised (data.standardize_target)
     encoder: Encoder | None = None  # string columns one-hot, missing cells filled (fitted on the train split)
     notes: tuple[str, ...] = ()  # what the data preparation did that a user should hear of (rows dropped)
+    test: Dataset | None = None  # data.test_source: scored once, for the final model
+
+    def test_metrics(self) -> dict:
+        """{'test_cost', 'test_accuracy' | 'test_rmse', 'test_m'} of the network now; {} without a test file."""
+        if self.test is None:
+            return {}
+        scale = self.target_scaler.std if self.target_scaler is not None else None
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            scores = evaluate(self.network, self.test.X, self.test.y, scale)
+        return {f"test_{k}": v for k, v in scores.items()}
 
     def model_contents(self) -> dict:
         """What a model file keeps besides the network and config: keyword arguments of `io.modelfile.save_model`."""
@@ -186,7 +198,6 @@ def prepare(config, *, source: str = "<config>", parameters: dict | None = None)
     check_fits(training_bytes(config.model.layers, dataset.m, t.batch_size, t.dtype, t.optimizer),
                f"training layers {config.model.layers} on {dataset.m:,} samples", source)
     train_set, dev_set = split(dataset, config.data.dev_fraction, data_rng)
-    check_split(config, train_set, dev_set, source)
     encoder = None
     if dataset.raw is not None:
         # Categories and means come from the training split only, as they would for data never seen.
@@ -194,16 +205,23 @@ def prepare(config, *, source: str = "<config>", parameters: dict | None = None)
         train_set = encoded(train_set, encoder, "the training split")
         dev_set = encoded(dev_set, encoder, "the dev split") if dev_set is not None else None
         check_fit(config, train_set, source, encoder)
+    heldout = {key: load_heldout(getattr(config.data, key), key, dataset, encoder, config.data.missing, source)
+               for key in ("dev_source", "test_source") if getattr(config.data, key) is not None}
+    dev_set = heldout.get("dev_source", dev_set)
+    test_set = heldout.get("test_source")
+    check_split(config, train_set, dev_set, source)
     standardizer = None
     if config.data.standardize:
         standardizer = Standardizer.fit(train_set.X)
         train_set = _scaled(train_set, standardizer)
         dev_set = _scaled(dev_set, standardizer) if dev_set is not None else None
+        test_set = _scaled(test_set, standardizer) if test_set is not None else None
     target_scaler = None
     if scales_target(config, train_set):
         target_scaler = Standardizer.fit(train_set.y)
         train_set = replace(train_set, y=target_scaler.transform(train_set.y))
         dev_set = replace(dev_set, y=target_scaler.transform(dev_set.y)) if dev_set is not None else None
+        test_set = replace(test_set, y=target_scaler.transform(test_set.y)) if test_set is not None else None
     model = config.model
     if parameters is None:
         network = Network.initialize(model.layers, model.activations, model.init, rng=init_rng,
@@ -214,8 +232,8 @@ def prepare(config, *, source: str = "<config>", parameters: dict | None = None)
         network = Network(W, b, model.activations, loss=model.loss)
     state = new_state(network, optimizer=t.optimizer, beta1=t.beta1, beta2=t.beta2, epsilon=t.epsilon,
                       rng=train_rng)
-    return Prepared(config, network, train_set, dev_set, standardizer, state, target_scaler, encoder,
-                    data_notes(dataset))
+    notes = sum((data_notes(d) for d in (dataset, *heldout.values())), ())
+    return Prepared(config, network, train_set, dev_set, standardizer, state, target_scaler, encoder, notes, test_set)
 
 
 def fit_encoder(config, dataset: Dataset) -> Encoder | None:
@@ -257,6 +275,9 @@ def _scaled(dataset: Dataset, standardizer: Standardizer) -> Dataset:
 
 
 def fit(prepared: Prepared, *, callback=None):
-    """Train the prepared network; returns the `training.TrainResult`."""
-    return train(prepared.network, prepared.train.X, prepared.train.y, state=prepared.state,
-                 callback=callback, **prepared.train_options())
+    """Train the prepared network; returns the `training.TrainResult`, whose final metrics include the test file's
+    (data.test_source), measured once on the final (or restored best) parameters."""
+    result = train(prepared.network, prepared.train.X, prepared.train.y, state=prepared.state,
+                   callback=callback, **prepared.train_options())
+    result.final.update(prepared.test_metrics())
+    return result

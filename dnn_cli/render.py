@@ -46,6 +46,7 @@ _FINAL_NAMES = {
     "cost": "train cost (final model)", "train_accuracy": "train accuracy", "train_rmse": "train RMSE",
     "train_m": "train samples",
     "dev_cost": "dev cost", "dev_accuracy": "dev accuracy", "dev_rmse": "dev RMSE", "dev_m": "dev samples",
+    "test_cost": "test cost", "test_accuracy": "test accuracy", "test_rmse": "test RMSE", "test_m": "test samples",
     "best_epoch": "best epoch (restored)", "cost_with_l2": "train cost + L2 term (final model)",
 }
 

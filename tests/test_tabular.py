@@ -294,3 +294,95 @@ def test_a_numeric_table_keeps_no_encoder(cli, tmp_path):
     assert cli("train", CONFIGS / "fruit.yaml", "-q", "--epochs", "5", "--save", tmp_path / "f.npz").exit_code == 0
     with np.load(tmp_path / "f.npz") as archive:
         assert "encoder" not in archive.files
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. Separate dev and test files
+
+def _split_pets(tmp_path, dev_text, test_text, data_extra=""):
+    write(tmp_path / "dev.csv", dev_text)
+    write(tmp_path / "test.csv", test_text)
+    return _pets_config(tmp_path, data="  dev_source: dev.csv\n  test_source: test.csv\n" + data_extra)
+
+
+DEV = "kind,weight,colour\ncat,1.5,red\ndog,4.5,blue\n"  # the columns in another order: matched by name
+TEST = "colour,weight,kind\nred,2.0,cat\nblue,5.5,dog\ngreen,3.5,dog\n"
+
+
+def test_dev_and_test_files_are_encoded_like_the_training_file(tmp_path):
+    prepared = prepare(load_config(_split_pets(tmp_path, DEV, TEST)))
+    assert prepared.train.m == 6 and prepared.dev.m == 2 and prepared.test.m == 3
+    np.testing.assert_array_equal(prepared.dev.X, [[0, 1], [0, 0], [1, 0], [1.5, 4.5]])
+    np.testing.assert_array_equal(prepared.test.X, [[0, 1, 0], [0, 0, 1], [1, 0, 0], [2.0, 5.5, 3.5]])
+    assert prepared.train.classes == ("cat", "dog")
+    np.testing.assert_array_equal(prepared.test.y, [[0, 1, 1]])
+
+
+def test_test_metrics_are_measured_once_on_the_final_model_and_recorded(cli, tmp_path):
+    config = _split_pets(tmp_path, DEV, TEST, "  standardize: true\n")
+    metrics = tmp_path / "m.json"
+    result = cli("train", config, "--metrics-out", metrics)
+    assert result.exit_code == 0, result.output
+    final = json.loads(metrics.read_text())["final"]
+    prepared = prepare(load_config(config))
+    fit(prepared)
+    AL = prepared.network.predict_proba(prepared.test.X)
+    expected = float(np.mean((AL > 0.5).astype(int) == prepared.test.y))
+    assert final["test_accuracy"] == expected and final["test_m"] == 3
+    assert final["test_cost"] == prepared.network.cost(AL, prepared.test.y)
+    assert "test accuracy" in result.stdout and "test samples" in result.stdout
+    history = json.loads(metrics.read_text())["history"]
+    assert not any(key.startswith("test_") for row in history for key in row)
+
+
+def test_a_regression_test_file_scores_rmse_in_the_targets_units(tmp_path):
+    table = (CONFIGS / "houses.csv").read_text().splitlines()
+    write(tmp_path / "train.csv", "\n".join(table[:181]) + "\n")
+    write(tmp_path / "test.csv", "\n".join(table[:1] + table[181:]) + "\n")
+    config = write(tmp_path / "h.yaml", (CONFIGS / "houses.yaml").read_text().replace(
+        "source: houses.csv", "source: train.csv\n  test_source: test.csv").replace("epochs: 2000", "epochs: 200"))
+    prepared = prepare(load_config(config))
+    result = fit(prepared)
+    scaler = prepared.target_scaler
+    AL = prepared.network.predict_proba(prepared.test.X) * scaler.std + scaler.mean
+    y = np.loadtxt(tmp_path / "test.csv", delimiter=",", skiprows=1)[:, 3]
+    np.testing.assert_allclose(result.final["test_rmse"], np.sqrt(np.mean((AL[0] - y) ** 2)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("test_text, fragment", [
+    ("colour,kind\nred,cat\n", "test.csv: line 1: missing column(s) 'weight'; expected the columns of data.source"),
+    ("colour,weight,kind,age\nred,1,cat,3\n", "test.csv: line 1: extra column(s) 'age'"),
+    ("colour,weight,kind\nred,1,cow\n", "test.csv: line 2, column 'kind': label 'cow' is not a class of data.source; "
+                                        "expected one of cat, dog"),
+    ("colour,weight,kind\nred,x,cat\n", "test.csv: line 2, column 'weight': expected a number, got 'x'"),
+    ("colour,weight,kind\npurple,1,cat\n", "test.csv: line 2, column 'colour': 'purple' is not a category seen in "
+                                           "training (data.test_source)"),
+], ids=["missing-column", "extra-column", "unknown-label", "bad-number", "unknown-category"])
+def test_a_test_file_with_other_columns_or_values_is_refused_by_name(cli, tmp_path, test_text, fragment):
+    assert_input_error(cli("train", _split_pets(tmp_path, DEV, test_text)), fragment)
+
+
+def test_dev_source_comes_instead_of_dev_fraction(cli, tmp_path):
+    config = _split_pets(tmp_path, DEV, TEST, "  dev_fraction: 0.2\n")
+    assert_input_error(cli("train", config), "data.dev_source: comes instead of dev_fraction")
+    flower = cli("train", CONFIGS / "flower.yaml", "--set", f"data.test_source={tmp_path / 'test.csv'}")
+    assert_input_error(flower, "data.test_source: expected data.source to be a data file")
+    gone = _pets_config(tmp_path, data="  test_source: gone.csv\n")
+    assert_input_error(cli("train", gone), "data.test_source: no such file")
+
+
+def test_a_dev_file_drives_early_stopping_and_resumes(cli, tmp_path):
+    config = _split_pets(tmp_path, DEV, TEST)
+    text = config.read_text().replace("  log_every: 10\n", "  log_every: 10\n  early_stopping: {patience: 5}\n")
+    write(config, text)
+    assert cli("train", config, "-q", "--epochs", "8", "--save", tmp_path / "c.npz").exit_code == 0
+    resumed = cli("train", config, "--epochs", "16", "--resume", tmp_path / "c.npz")
+    assert resumed.exit_code == 0, resumed.output
+    assert "test accuracy" in resumed.stdout
+
+
+def test_missing_drop_in_a_test_file_is_reported(cli, tmp_path):
+    config = _split_pets(tmp_path, DEV, TEST + "red,,cat\n", "  missing: drop\n")
+    result = cli("train", config, "-q")
+    assert result.exit_code == 0, result.output
+    assert "test.csv: dropped 1 row with a missing cell (line 5); 3 remain" in result.stderr

@@ -45,7 +45,7 @@ def command(
     from ..io.tables import check_data_path
     from ..starter_config import starter_from_data
 
-    check_data_path(str(data), "--data")
+    check_data_path(str(data), None, "--data")
     starter = starter_from_data(data, path, label=label)
     atomic_write(path, starter.text.encode(), "config")
     console = out()

@@ -176,7 +176,8 @@ def _text_dataset(table: TextTable, label: str | None, task: str, missing: str =
             # A string column is encoded, not refused; any other bad cell is reported again, as found.
             return raw_dataset(table, feature_index, label_index, task, missing)
         y, classes = _targets(path, [line for line, _ in table.rows], columns[label_index], labels, task)
-        return Dataset(features.T, y, task, classes, tuple(columns[i] for i in feature_index), path)
+        return Dataset(features.T, y, task, classes, tuple(columns[i] for i in feature_index), path,
+                       label=columns[label_index])
     return raw_dataset(table, feature_index, label_index, task, missing)
 
 
@@ -191,7 +192,18 @@ def raw_dataset(table: TextTable, feature_index: list[int], label_index: int, ta
     """A Dataset whose features stay raw (`encoding.RawFeatures`, X of shape (0, m)) until the train split is
     known; with missing 'drop' the rows with a missing feature or label cell are left out (their lines kept)."""
     path, name = table.source, table.columns[label_index]
-    raw = raw_features(table, feature_index, missing=missing)
+    raw, labels, dropped = labelled_raw(table, feature_index, label_index, missing)
+    y, classes = _targets(path, raw.lines.tolist(), name, labels, task)
+    X = np.empty((0, raw.m), dtype=np.float64, order="F")
+    return Dataset(X, y, task, classes, raw.names, path, raw=raw, dropped=dropped, label=name)
+
+
+def labelled_raw(table: TextTable, feature_index: list[int], label_index: int, missing: str,
+                 kinds: dict | None = None) -> tuple:
+    """(RawFeatures, the label cells stripped, the lines of the rows dropped): with missing 'drop' the rows with a
+    missing feature or label cell are left out; otherwise an empty label cell is an error."""
+    path, name = table.source, table.columns[label_index]
+    raw = raw_features(table, feature_index, missing=missing, kinds=kinds)
     labels = [row[label_index].strip() for _, row in table.rows]
     dropped: tuple[int, ...] = ()
     if missing == "drop":
@@ -205,9 +217,7 @@ def raw_dataset(table: TextTable, feature_index: list[int], label_index: int, ta
     for line, text in zip(raw.lines, labels):
         if not text:
             raise DataError(f"{path}: line {line}, column '{name}': expected a label, got an empty cell")
-    y, classes = _targets(path, raw.lines.tolist(), name, labels, task)
-    X = np.empty((0, raw.m), dtype=np.float64, order="F")
-    return Dataset(X, y, task, classes, raw.names, path, raw=raw, dropped=dropped)
+    return raw, labels, dropped
 
 
 def encode_labels(labels: list) -> tuple[np.ndarray, tuple]:
@@ -283,13 +293,13 @@ def _array_labels(path, y: np.ndarray, m: int) -> tuple[np.ndarray, tuple]:
     raise DataError(f"{path}: array 'y': expected integer or string labels, got dtype {labels.dtype}")
 
 
-def check_data_path(path: str, source: str = "<config>") -> None:
-    """data.source names a file that can be read; else one ConfigError naming data.source and the config.
+def check_data_path(path: str, source: str | None = "<config>", key: str = "data.source") -> None:
+    """data.source (or `key`) names a file that can be read; else one ConfigError naming the key and the config.
 
     Every way the OS can refuse a path (too long, a file where a folder should be, a folder that may
     not be entered) is turned into a message here, where the path is resolved, before any reader opens it.
     """
-    where, shown = f"{source}: data.source: ", shorten(path, 200)
+    where, shown = (f"{source}: {key}: " if source else f"{key}: "), shorten(path, 200)
     try:
         status = os.stat(path)
     except FileNotFoundError:
