@@ -22,7 +22,9 @@ import numpy as np
 
 from ..datasets import TASKS, Dataset, feature_names
 from ..errors import ConfigError, DataError, listed, shorten, suggest
+from ..resources import check_fits, gib
 from .csvfile import check_delimiter, check_not_data, parse_int_label, parse_number, quoted, read_rows
+from .fastcsv import NumericTable, compact_columns, estimate_bytes, integer_labels, numeric_table
 from .npz import open_npz, read_member
 from .rawcolumns import is_missing, raw_features
 
@@ -136,8 +138,24 @@ def load_file(path, *, label: str | None = None, task: str = "classification", m
     """Read a data file by its suffix: X (n_x, m) float64 and y (1, m) int64 codes (classification) or
     (n_y, m) float64 (regression). A table of text cells has its label in column `label`, else the last;
     one with string feature columns or (with `missing` drop or mean) missing cells is returned raw, to be
-    encoded after the split (see `dnn_cli.encoding`)."""
+    encoded after the split (see `dnn_cli.encoding`).
+
+    A CSV of numbers only is read by NumPy's C parser (`fastcsv`); anything else, and any bad cell, by the
+    careful reader, whose messages name the file, line and column. Both are refused before reading when the
+    memory they are estimated to need is not available.
+    """
     check_task(task)
+    path = Path(path)
+    if READERS.get(path.suffix.lower()) is READERS.get(".csv") and missing == "error":
+        size, fast, careful = estimate_bytes(path)
+        check_fits(fast, f"reading {path.name} ({gib(size)}) as float64", str(path))
+        numeric = numeric_table(path)
+        if numeric is not None:
+            dataset = _numeric_dataset(path, numeric, label, task)
+            if dataset is not None:
+                return dataset
+        check_fits(careful, f"reading {path.name} ({gib(size)}) cell by cell (it is not all "
+                            "numbers: the careful reader keeps its cells as text)", str(path))
     table = read_table(path)
     if isinstance(table, TextTable):
         return _text_dataset(table, label, task, missing)
@@ -148,8 +166,8 @@ def load_file(path, *, label: str | None = None, task: str = "classification", m
     return _array_dataset(table, task)
 
 
-def _text_dataset(table: TextTable, label: str | None, task: str, missing: str = "error") -> Dataset:
-    path, line, columns = table.source, table.header_line, table.columns
+def _label_index(path, line: int, columns: list[str], label: str | None) -> int:
+    """The header's checks (not a sample, 2 columns or more, named, unique), then the label column's index."""
     check_not_data(path, line, columns, label)
     if len(columns) < 2:
         raise DataError(f"{path}: line {line}: expected at least 2 columns (features and a label), got {len(columns)}")
@@ -161,12 +179,41 @@ def _text_dataset(table: TextTable, label: str | None, task: str, missing: str =
         raise DataError(f"{path}: line {line}: expected unique column names, got {listed(quoted(duplicates))} "
                         "more than once")
     if label is None:
-        label_index = len(columns) - 1
-    elif label in columns:
-        label_index = columns.index(label)
+        return len(columns) - 1
+    if label in columns:
+        return columns.index(label)
+    raise DataError(f"{path}: no label column '{shorten(label)}': expected one of {listed(columns)}"
+                    + suggest(label, columns))
+
+
+def _numeric_dataset(path: Path, numeric: NumericTable, label: str | None, task: str) -> Dataset | None:
+    """The Dataset of an all-number CSV, as the careful path builds it; None when its labels need that path
+    (classes that are not integers: the careful path keeps them as text)."""
+    check_delimiter(path, numeric.header_line, numeric.columns)
+    columns = numeric.columns
+    label_index = _label_index(str(path), numeric.header_line, columns, label)
+    values = numeric.values
+    labels = values[:, label_index]
+    if task == "regression":
+        y, classes = np.ascontiguousarray(labels[np.newaxis, :]), None
     else:
-        raise DataError(f"{path}: no label column '{shorten(label)}': expected one of {listed(columns)}"
-                        + suggest(label, columns))
+        codes = integer_labels(labels)
+        if codes is None:
+            return None
+        found, inverse = np.unique(codes, return_inverse=True)
+        y, classes = inverse.astype(np.int64).reshape(1, -1), tuple(int(c) for c in found)
+    feature_index = [i for i in range(len(columns)) if i != label_index]
+    if label_index == len(columns) - 1:
+        features = compact_columns(values, len(columns) - 1)
+    else:
+        features = np.ascontiguousarray(values[:, feature_index])
+    return Dataset(features.T, y, task, classes, tuple(columns[i] for i in feature_index), str(path),
+                   label=columns[label_index])
+
+
+def _text_dataset(table: TextTable, label: str | None, task: str, missing: str = "error") -> Dataset:
+    path, line, columns = table.source, table.header_line, table.columns
+    label_index = _label_index(path, line, columns, label)
     table.check_has_rows()
     feature_index = [i for i in range(len(columns)) if i != label_index]
     if missing == "error":
