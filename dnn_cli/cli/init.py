@@ -50,5 +50,5 @@ def command(
     atomic_write(path, starter.text.encode(), "config")
     console = out()
     for sentence in starter.inferred:
-        console.print(f"inferred: {sentence}", markup=False)
-    console.print(f"wrote {path}; train it with: dnn train {path}", markup=False)
+        console.print(f"inferred: {sentence}", markup=False, soft_wrap=True)
+    console.print(f"wrote {path}; train it with: dnn train {path}", markup=False, soft_wrap=True)
