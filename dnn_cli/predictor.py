@@ -69,6 +69,9 @@ def read_inputs(path, *, n_x: int, feature_names=None, label: str | None = None,
                             "a table with a header naming them (a .csv), got an array file")
         return _array_inputs(table, n_x)
     if encoder is not None:
+        if by_position:
+            raise DataError(f"{table.source}: the model encodes text columns, which are matched by name, not by "
+                            f"position; expected a header naming {listed([c.name for c in encoder.columns], 300)}")
         return _encoded_inputs(table, encoder, label)
     table_path, line, columns = table.source, table.header_line, table.columns
     if not table.rows:

@@ -386,3 +386,27 @@ def test_missing_drop_in_a_test_file_is_reported(cli, tmp_path):
     result = cli("train", config, "-q")
     assert result.exit_code == 0, result.output
     assert "test.csv: dropped 1 row with a missing cell (line 5); 3 remain" in result.stderr
+
+
+def test_missing_mean_round_trips_through_evaluate_and_resume(cli, tmp_path):
+    text = PETS.replace("blue,2.0,dog", "blue,NaN,dog").replace("green,4.0,dog", ",4.0,dog")
+    config = _pets_config(tmp_path, text, data="  missing: mean\n", epochs=20)
+    whole = prepare(load_config(config))
+    fit(whole)
+    assert cli("train", config, "-q", "--epochs", "9", "--save", tmp_path / "c.npz").exit_code == 0
+    model = load_model(tmp_path / "c.npz")
+    assert model.encoder.columns[1].fill == pytest.approx((1 + 3 + 4 + 5 + 6) / 5, rel=1e-15)
+    second = prepare(load_config(config), parameters=model.resume_parameters())
+    restore_state(second.state, model)
+    fit(second)
+    for P, P_ref in zip(second.network.W + second.network.b, whole.network.W + whole.network.b):
+        np.testing.assert_array_equal(P, P_ref)
+    evaluated = cli("evaluate", tmp_path / "c.npz", tmp_path / "pets.csv", "--json")
+    assert evaluated.exit_code == 0, evaluated.output
+    assert json.loads(evaluated.stdout)["m"] == 6
+
+
+def test_a_model_with_text_columns_is_never_matched_by_position(cli, tmp_path):
+    assert cli("train", _pets_config(tmp_path), "-q", "--save", tmp_path / "m.npz").exit_code == 0
+    result = cli("predict", tmp_path / "m.npz", tmp_path / "pets.csv", "--by-position")
+    assert_input_error(result, "the model encodes text columns, which are matched by name, not by position")

@@ -112,6 +112,8 @@ def test_init_refuses_to_overwrite_and_names_bad_input(cli, tmp_path):
     assert_input_error(cli("init", "--data", tmp_path / "one.csv"), "column 'y' holds one value only")
     assert_input_error(cli("init", "--data", tmp_path / "gone.csv"), "no such file")
     assert_input_error(cli("init"), "expected PATH")
+    np.savez(tmp_path / "a.npz", X=np.zeros((3, 2)), y=np.arange(3))
+    assert_input_error(cli("init", "--data", tmp_path / "a.npz"), "expected a .csv with a header row")
 
 
 # ---------------------------------------------------------------------------------------------
