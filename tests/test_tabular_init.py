@@ -131,8 +131,8 @@ def _five(name: str):
 
 def _compare(cli, tmp_path, name: str, rows: int | None = None):
     """(ours, scikit-learn's) score on the same held-out quarter: accuracy, or RMSE for regression."""
-    neural = pytest.importorskip("sklearn.neural_network")
     X, y, regression = _five(name)
+    neural = pytest.importorskip("sklearn.neural_network")
     perm = np.random.default_rng(0).permutation(len(y))[:rows]
     test, train = perm[: len(perm) // 4], perm[len(perm) // 4:]
     names = [f"x{i}" for i in range(X.shape[1])] + ["target"]
