@@ -7,6 +7,7 @@ Run from the repository root:
     python benchmarks/bench.py            # the full run (about 20 minutes on 2 cores)
     python benchmarks/bench.py --quick    # a smoke run: fewer epochs and runs (about 1 minute)
     python benchmarks/bench.py --cli      # only the CLI against the library and bare start-ups (about 1 minute)
+    python benchmarks/bench.py --reader   # only the CSV reader against numpy.loadtxt (benchmarks/reader.py)
 
 Not part of the test suite: nothing here asserts a time. See benchmarks/README.md.
 """
@@ -569,6 +570,8 @@ def main(argv=None) -> int:
     parser.add_argument("--json", type=Path, help="also write every measurement to this file")
     parser.add_argument("--cli", action="store_true",
                         help="only the CLI's ratios: per epoch against fit, start-up against bare start-ups")
+    parser.add_argument("--reader", action="store_true",
+                        help="only the CSV reader: dnn train on a 200,000 x 20 CSV against numpy.loadtxt")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--problem", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--epochs", type=int, help=argparse.SUPPRESS)
@@ -576,6 +579,11 @@ def main(argv=None) -> int:
     parser.add_argument("--warmup-epochs", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.reader:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import reader
+
+        return reader.main(["--json", str(args.json)] if args.json else [])
     if args.worker:
         worker(args.worker, args.problem, args.epochs, args.runs, args.warmup_epochs, args.out)
         return 0

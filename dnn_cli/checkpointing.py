@@ -121,6 +121,18 @@ def check_same_data(model, prepared) -> None:
             np.array_equal(saved.mean, fitted.mean) and np.array_equal(saved.std, fitted.std)):
         problems.append("the training split's feature means or standard deviations differ from those it was "
                         "trained with")
+    saved, fitted = model.encoder, prepared.encoder
+    if (saved is None) != (fitted is None) or saved is not None and saved.to_json() != fitted.to_json():
+        problems.append("the encoding of its columns (categories, fill values) differs from the training split's")
+    saved, fitted = model.target_scaler, prepared.target_scaler
+    if saved is None and fitted is not None:
+        problems.append("it learnt the raw targets, this run would standardise them: set "
+                        "data.standardize_target: false to continue it")
+    elif saved is not None and fitted is None:
+        problems.append("it learnt standardised targets, this run would not standardise them")
+    elif saved is not None and not (np.array_equal(saved.mean, fitted.mean) and np.array_equal(saved.std, fitted.std)):
+        problems.append("the training split's target mean or standard deviation differs from those it was "
+                        "trained with")
     if problems:
         raise UsageError("\n".join(f"{model.path}: cannot resume on this data ({train.source}): {problem}; the "
                                     f"data changed since the checkpoint" for problem in problems))

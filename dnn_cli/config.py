@@ -144,4 +144,8 @@ def config_from_dict(raw: dict, *, source="<config>", lines=None, base=None, ove
         raise ConfigError("\n".join(messages))
     if config.data.is_file() and base is not None and not Path(config.data.source).is_absolute():
         config.data.source = str((Path(base) / config.data.source).resolve())
+    for key in ("dev_source", "test_source"):
+        value = getattr(config.data, key)
+        if value is not None and base is not None and not Path(value).is_absolute():
+            setattr(config.data, key, str((Path(base) / value).resolve()))
     return config

@@ -127,9 +127,17 @@ def semantic_problems(sections: dict, broken: set = frozenset()) -> list[tuple[t
                                  f"(it uses {', '.join(uses) or 'none of beta1, beta2, epsilon'}); remove it"))
     if ok(("train", "lr_decay"), ("train", "decay_rate")) and train.lr_decay == "none" and train.decay_rate != 0:
         problems.append((("train", "decay_rate"), "is not used with lr_decay 'none'; set train.lr_decay"))
+    dev_file = ok(("data", "dev_source")) and data.dev_source is not None
     if (ok(("train", "early_stopping"), ("data", "dev_fraction")) and train.early_stopping is not None
-            and data.dev_fraction == 0):
+            and data.dev_fraction == 0 and not dev_file):
         problems.append((("train", "early_stopping"), "needs a dev split: set data.dev_fraction > 0"))
+    if dev_file and ok(("data", "dev_fraction")) and data.dev_fraction != 0:
+        problems.append((("data", "dev_source"), f"comes instead of dev_fraction: expected one of them, got both "
+                                                 f"(dev_fraction {data.dev_fraction})"))
+    for key in ("dev_source", "test_source"):
+        if ok(("data", key), ("data", "source")) and getattr(data, key) is not None and not data.is_file():
+            problems.append((("data", key), f"expected data.source to be a data file with the same columns, got "
+                                            f"the built-in dataset '{data.source}'"))
     return problems
 
 

@@ -33,6 +33,11 @@ class Dataset:
     classes: tuple | None
     feature_names: tuple[str, ...]
     source: str
+    # A text table with string columns or missing cells: its feature columns before encoding
+    # (`encoding.RawFeatures`), X being (0, m) until `encoding.Encoder` fitted on the train split fills it.
+    raw: object = None
+    dropped: tuple[int, ...] = ()  # data.missing: drop: the file lines of the rows left out
+    label: str | None = None  # a text table's label column
 
     @property
     def m(self) -> int:

@@ -13,24 +13,28 @@ def accuracy(network, AL, Y) -> float:
     return float(np.mean(predicted == Y))
 
 
-def rmse(AL, Y) -> float:
-    """sqrt(mean((A^[L] - Y)^2)) over all entries."""
+def rmse(AL, Y, scale=None) -> float:
+    """sqrt(mean((A^[L] - Y)^2)) over all entries; with scale (n^[L], 1), of the errors times scale (the
+    targets' standard deviations, when the network learnt standardised targets: the RMSE in their units)."""
     D = AL - Y
+    if scale is not None:
+        D = D * scale
     return float(np.sqrt(np.mean(D * D)))
 
 
-def scores(network, AL, Y) -> dict:
-    """{'accuracy': ...} for a classifier, {'rmse': ...} for a regressor; Y already as `network.targets`."""
+def scores(network, AL, Y, target_scale=None) -> dict:
+    """{'accuracy': ...} for a classifier, {'rmse': ...} for a regressor; Y already as `network.targets`;
+    target_scale: see `rmse`."""
     if network.is_classifier:
         return {"accuracy": accuracy(network, AL, Y)}
-    return {"rmse": rmse(AL, Y)}
+    return {"rmse": rmse(AL, Y, target_scale)}
 
 
-def evaluate(network, X, Y) -> dict:
+def evaluate(network, X, Y, target_scale=None) -> dict:
     """{'cost', 'accuracy' or 'rmse', 'm'} of the network on X (n^[0], m) and Y."""
     Y = network.targets(Y)
     AL = network.predict_proba(X)
-    return {"cost": network.cost(AL, Y), **scores(network, AL, Y), "m": int(Y.shape[1])}
+    return {"cost": network.cost(AL, Y), **scores(network, AL, Y, target_scale), "m": int(Y.shape[1])}
 
 
 def confusion_matrix(true_codes, predicted_codes, K: int) -> np.ndarray:
@@ -87,10 +91,16 @@ def classification_report(network, X, codes, K: int) -> dict:
             "confusion_matrix": C, **per_class(C), "predicted": predicted}
 
 
-def regression_report(network, X, Y) -> dict:
-    """Cost, RMSE, MAE, R^2 and m of a regressor on X (n^[0], m) against Y (n^[L], m)."""
+def regression_report(network, X, Y, target_scaler=None) -> dict:
+    """Cost, RMSE, MAE, R^2 and m of a regressor on X (n^[0], m) against Y (n^[L], m).
+
+    target_scaler: when the network learnt standardised targets, their (mean, std); the cost is then the
+    one it minimised (on standardised targets), RMSE, MAE and R^2 are in the targets' own units.
+    """
     AL = network.predict_proba(X)
     # Errors beyond ~1e154 square to inf; the caller sees a non-finite cost instead of a warning.
     with np.errstate(over="ignore", invalid="ignore"):
-        return {"cost": network.cost(AL, Y), "rmse": rmse(AL, Y), "mae": mae(AL, Y), "r2": r2(AL, Y),
-                "m": int(Y.shape[1])}
+        cost = network.cost(AL, Y if target_scaler is None else target_scaler.transform(Y))
+        if target_scaler is not None:
+            AL = AL * target_scaler.std + target_scaler.mean
+        return {"cost": cost, "rmse": rmse(AL, Y), "mae": mae(AL, Y), "r2": r2(AL, Y), "m": int(Y.shape[1])}

@@ -14,10 +14,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .datasets import DATASETS, Dataset, make_dataset
+from .encoding import Encoder
 from .errors import ConfigError, DataError, listed, shorten
+from .heldout import load_heldout
 from .io.csvfile import parse_float
 from .io.tables import check_data_path, load_file
 from .losses import resolve_loss
+from .metrics import evaluate
 from .network import Network
 from .preprocessing import Standardizer, split
 from .resources import check_fits, data_bytes, training_bytes
@@ -38,6 +41,24 @@ class Prepared:
     dev: Dataset | None
     standardizer: Standardizer | None
     state: TrainingState
+    target_scaler: Standardizer | None = None  # regression targets learnt standardised (data.standardize_target)
+    encoder: Encoder | None = None  # string columns one-hot, missing cells filled (fitted on the train split)
+    notes: tuple[str, ...] = ()  # what the data preparation did that a user should hear of (rows dropped)
+    test: Dataset | None = None  # data.test_source: scored once, for the final model
+
+    def test_metrics(self) -> dict:
+        """{'test_cost', 'test_accuracy' | 'test_rmse', 'test_m'} of the network now; {} without a test file."""
+        if self.test is None:
+            return {}
+        scale = self.target_scaler.std if self.target_scaler is not None else None
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            scores = evaluate(self.network, self.test.X, self.test.y, scale)
+        return {f"test_{k}": v for k, v in scores.items()}
+
+    def model_contents(self) -> dict:
+        """What a model file keeps besides the network and config: keyword arguments of `io.modelfile.save_model`."""
+        return {"classes": self.train.classes, "standardizer": self.standardizer, "features": self.train.feature_names,
+                "target_scaler": self.target_scaler, "encoder": self.encoder}
 
     def train_options(self) -> dict:
         """Keyword arguments for `training.train` / `iter_epochs` from the config's train keys."""
@@ -48,6 +69,8 @@ class Prepared:
         options["early_stopping"] = t.early_stopping.model_dump() if t.early_stopping else None
         if self.dev is not None:
             options["X_dev"], options["Y_dev"] = self.dev.X, self.dev.y
+        if self.target_scaler is not None:
+            options["target_scale"] = self.target_scaler.std
         return options
 
 
@@ -63,7 +86,7 @@ def load_dataset(config, rng, source: str = "<config>") -> Dataset:
     task = task_of(config)
     if data.is_file():
         check_data_path(data.source, source)
-        return load_file(data.source, label=data.label, task=task)
+        return load_file(data.source, label=data.label, task=task, missing=data.missing)
     spec = DATASETS.get(data.source)
     if spec is not None:
         m = data.n_samples or spec.defaults.get("n_samples", 0)
@@ -80,14 +103,18 @@ def load_dataset(config, rng, source: str = "<config>") -> Dataset:
     return dataset
 
 
-def check_layers_match_data(config, dataset: Dataset, source: str) -> None:
+def check_layers_match_data(config, dataset: Dataset, source: str, encoder: Encoder | None = None) -> None:
     """n^[0] must equal the data's feature count, and n^[L] must fit its classes or targets."""
     layers = config.model.layers
     problems = []
     if layers[0] != dataset.n_x:
+        encoding = f" after encoding ({encoder.describe()})" if encoder is not None and encoder.has_categories else ""
         problems.append(f"model.layers[0]: n^[0] = {layers[0]} but the data ({dataset.source}) has "
-                        f"{dataset.n_x} features")
+                        f"{dataset.n_x} features{encoding}")
     n_L, output = layers[-1], config.model.activation_names()[-1]
+    if dataset.task == "classification" and config.data.standardize_target:
+        problems.append("data.standardize_target: applies to regression (a linear output with loss mse) only; "
+                        "this network is a classifier")
     if dataset.task == "classification":
         K = len(dataset.classes)
         if K < 2:
@@ -165,10 +192,14 @@ def streams(config) -> list:
     return np.random.default_rng(config.seed).spawn(3)
 
 
-def train_split(config, source: str = "<config>") -> Dataset:
-    """The training split `prepare` makes (same data, same stream, same split), unscaled and unchecked."""
+def train_split(config, source: str = "<config>", *, file_data: Dataset | None = None) -> Dataset:
+    """The training split `prepare` makes (same data, same stream, same split), unscaled and unchecked.
+
+    `file_data`: the data file's dataset when the caller has read it already (reading a file draws nothing
+    from the data stream, so the split is the same).
+    """
     data_rng = streams(config)[0]
-    dataset = load_dataset(config, data_rng, source)
+    dataset = load_dataset(config, data_rng, source) if file_data is None else file_data
     return split(dataset, config.data.dev_fraction, data_rng)[0]
 
 
@@ -177,17 +208,34 @@ def prepare(config, *, source: str = "<config>", parameters: dict | None = None)
     data_rng, init_rng, train_rng = streams(config)
     dtype = np.dtype(config.train.dtype)
     dataset = load_dataset(config, data_rng, source)
-    check_layers_match_data(config, dataset, source)
+    if dataset.raw is None:
+        check_layers_match_data(config, dataset, source)
     t = config.train
     check_fits(training_bytes(config.model.layers, dataset.m, t.batch_size, t.dtype, t.optimizer),
                f"training layers {config.model.layers} on {dataset.m:,} samples", source)
     train_set, dev_set = split(dataset, config.data.dev_fraction, data_rng)
+    encoder = fit_encoder(config, train_set)
+    if encoder is not None:
+        train_set = encoded(train_set, encoder, "the training split")
+        dev_set = encoded(dev_set, encoder, "the dev split") if dev_set is not None else None
+        check_layers_match_data(config, train_set, source, encoder)
+    heldout = {key: load_heldout(getattr(config.data, key), key, dataset, encoder, config.data.missing, source)
+               for key in ("dev_source", "test_source") if getattr(config.data, key) is not None}
+    dev_set = heldout.get("dev_source", dev_set)
+    test_set = heldout.get("test_source")
     check_split(config, train_set, dev_set, source)
     standardizer = None
     if config.data.standardize:
         standardizer = Standardizer.fit(train_set.X)
         train_set = _scaled(train_set, standardizer)
         dev_set = _scaled(dev_set, standardizer) if dev_set is not None else None
+        test_set = _scaled(test_set, standardizer) if test_set is not None else None
+    target_scaler = None
+    if scales_target(config, train_set):
+        target_scaler = Standardizer.fit(train_set.y)
+        train_set = replace(train_set, y=target_scaler.transform(train_set.y))
+        dev_set = replace(dev_set, y=target_scaler.transform(dev_set.y)) if dev_set is not None else None
+        test_set = replace(test_set, y=target_scaler.transform(test_set.y)) if test_set is not None else None
     model = config.model
     if parameters is None:
         network = Network.initialize(model.layers, model.activations, model.init, rng=init_rng,
@@ -198,7 +246,43 @@ def prepare(config, *, source: str = "<config>", parameters: dict | None = None)
         network = Network(W, b, model.activations, loss=model.loss)
     state = new_state(network, optimizer=t.optimizer, beta1=t.beta1, beta2=t.beta2, epsilon=t.epsilon,
                       rng=train_rng)
-    return Prepared(config, network, train_set, dev_set, standardizer, state)
+    notes = sum((data_notes(d) for d in (dataset, *heldout.values())), ())
+    return Prepared(config, network, train_set, dev_set, standardizer, state, target_scaler, encoder, notes, test_set)
+
+
+def fit_encoder(config, train_set: Dataset) -> Encoder | None:
+    """The encoder of a raw data file's training split (None for numeric data).
+
+    Categories and means come from the training split only, as they would for data never seen.
+    """
+    if train_set.raw is None:
+        return None
+    return Encoder.fit(train_set.raw, missing=config.data.missing, unknown=config.data.unknown_categories)
+
+
+def encoded(dataset: Dataset, encoder: Encoder, what: str) -> Dataset:
+    """The dataset with X (n^[0], m) from its raw columns, named by the encoded features ('colour=red')."""
+    X = encoder.transform(dataset.raw, what)
+    return replace(dataset, X=X, feature_names=encoder.feature_names(), raw=None)
+
+
+def data_notes(dataset: Dataset) -> tuple[str, ...]:
+    """Sentences on what the data preparation left out (data.missing: drop)."""
+    if not dataset.dropped:
+        return ()
+    n, lines = len(dataset.dropped), dataset.dropped
+    shown = ", ".join(str(line) for line in lines[:5]) + (", ..." if n > 5 else "")
+    s = "s" if n > 1 else ""
+    return (f"{dataset.source}: dropped {n:,} row{s} with a missing cell (line{s} {shown}); {dataset.m:,} remain",)
+
+
+def scales_target(config, dataset: Dataset) -> bool:
+    """True when the run learns standardised targets: data.standardize_target, or by default (null) a regression
+    on a data file (a built-in dataset's targets are already of unit scale)."""
+    if dataset.task != "regression":
+        return False
+    wanted = config.data.standardize_target
+    return config.data.is_file() if wanted is None else wanted
 
 
 def _scaled(dataset: Dataset, standardizer: Standardizer) -> Dataset:
@@ -206,6 +290,9 @@ def _scaled(dataset: Dataset, standardizer: Standardizer) -> Dataset:
 
 
 def fit(prepared: Prepared, *, callback=None):
-    """Train the prepared network; returns the `training.TrainResult`."""
-    return train(prepared.network, prepared.train.X, prepared.train.y, state=prepared.state,
-                 callback=callback, **prepared.train_options())
+    """Train the prepared network; returns the `training.TrainResult`, whose final metrics include the test file's
+    (data.test_source), measured once on the final (or restored best) parameters."""
+    result = train(prepared.network, prepared.train.X, prepared.train.y, state=prepared.state,
+                   callback=callback, **prepared.train_options())
+    result.final.update(prepared.test_metrics())
+    return result

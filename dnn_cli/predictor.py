@@ -18,6 +18,7 @@ import numpy as np
 
 from .errors import SUGGEST_LIMIT, DataError, UsageError, listed
 from .io.csvfile import check_not_data, parse_int_label, parse_number, quoted
+from .io.rawcolumns import raw_features
 from .io.tables import ArrayTable, check_numeric, has_header, read_table
 from .metrics import classification_report, regression_report
 
@@ -51,17 +52,27 @@ def named_features(model) -> bool:
 
 
 def read_inputs(path, *, n_x: int, feature_names=None, label: str | None = None, named: bool = True,
-                by_position: bool = False) -> Inputs:
+                by_position: bool = False, encoder=None) -> Inputs:
     """Read a data file for a trained model with n_x = n^[0] inputs; the label column is optional.
 
     Text table (CSV): the columns named like the model's features (in any order; see match_columns); by
     position (n_x feature columns, or n_x + 1 with the label in `label` or the last column) when the model
     has no feature names, when `named` is False and no name matches, or with by_position.
     Array file (NPZ): X (m, n_x) and optionally y. Returns X (n_x, m).
+    encoder: the `encoding.Encoder` of a model trained on string columns or missing cells: the file must name
+    its raw columns (always by name), which it encodes as in training.
     """
     table = read_table(path)
     if isinstance(table, ArrayTable):
+        if encoder is not None:
+            raise DataError(f"{table.source}: the model encodes text columns ({listed(encoder.kinds())}); expected "
+                            "a table with a header naming them (a .csv), got an array file")
         return _array_inputs(table, n_x)
+    if encoder is not None:
+        if by_position:
+            raise DataError(f"{table.source}: the model encodes text columns, which are matched by name, not by "
+                            f"position; expected a header naming {listed([c.name for c in encoder.columns], 300)}")
+        return _encoded_inputs(table, encoder, label)
     table_path, line, columns = table.source, table.header_line, table.columns
     if not table.rows:
         check_not_data(table_path, line, columns, label)
@@ -71,6 +82,21 @@ def read_inputs(path, *, n_x: int, feature_names=None, label: str | None = None,
     features, labels = table.numbers(feature_index, label_index)
     return Inputs(np.ascontiguousarray(features.T), labels if label_index is not None else None,
                   columns[label_index] if label_index is not None else None, table_path,
+                  tuple(line for line, _ in table.rows))
+
+
+def _encoded_inputs(table, encoder, label: str | None) -> Inputs:
+    """The raw columns of a model's encoder, matched by name, encoded into X (n^[0], m) as in training."""
+    names = [c.name for c in encoder.columns]
+    if not table.rows:
+        table.check_has_rows()
+    feature_index, label_index = match_columns(table.source, table.header_line, table.columns, n_x=len(names),
+                                               feature_names=names, label=label)
+    missing = "mean" if encoder.missing == "mean" else "error"
+    raw = raw_features(table, feature_index, missing=missing, kinds=encoder.kinds())
+    labels = [row[label_index].strip() for _, row in table.rows] if label_index is not None else None
+    return Inputs(np.ascontiguousarray(encoder.transform(raw)), labels,
+                  table.columns[label_index] if label_index is not None else None, table.source,
                   tuple(line for line, _ in table.rows))
 
 
@@ -218,9 +244,16 @@ def predict(model, X) -> list | np.ndarray:
     """Labels (a list of m class labels) for a classifier, A^[L] (n^[L], m) for a regressor."""
     out = model.network.predict(scale(model, X))
     if not model.network.is_classifier:
-        return out
+        return unscale_targets(model, out)
     labels = model.labels
     return [labels[k] for k in out[0]]
+
+
+def unscale_targets(model, AL) -> np.ndarray:
+    """A regressor's outputs (n^[L], m) in the targets' own units (the network learnt them standardised when
+    the model has y_mean, y_std)."""
+    scaler = model.target_scaler
+    return AL if scaler is None else AL * scaler.std + scaler.mean
 
 
 def check_outputs(model, inputs: Inputs) -> None:
@@ -241,7 +274,7 @@ def evaluation(model, inputs: Inputs) -> dict:
     head = {"model": str(model.path), "data": inputs.source, "task": model.task}
     if not model.network.is_classifier:
         Y = targets_of(inputs, model.network.layers[-1])
-        return {**head, **regression_report(model.network, X, Y)}
+        return {**head, **regression_report(model.network, X, Y, model.target_scaler)}
     labels = model.labels
     codes = encode_with_classes(inputs, model.classes)
     report = classification_report(model.network, X, codes, len(labels))

@@ -14,7 +14,8 @@ from .errors import DataError, is_real
 
 
 def _take(dataset: Dataset, columns: np.ndarray) -> Dataset:
-    return replace(dataset, X=dataset.X[:, columns], y=dataset.y[:, columns])
+    raw = dataset.raw.take(columns) if dataset.raw is not None else None
+    return replace(dataset, X=dataset.X[:, columns], y=dataset.y[:, columns], raw=raw)
 
 
 def split(

@@ -46,6 +46,7 @@ _FINAL_NAMES = {
     "cost": "train cost (final model)", "train_accuracy": "train accuracy", "train_rmse": "train RMSE",
     "train_m": "train samples",
     "dev_cost": "dev cost", "dev_accuracy": "dev accuracy", "dev_rmse": "dev RMSE", "dev_m": "dev samples",
+    "test_cost": "test cost", "test_accuracy": "test accuracy", "test_rmse": "test RMSE", "test_m": "test samples",
     "best_epoch": "best epoch (restored)", "cost_with_l2": "train cost + L2 term (final model)",
 }
 
@@ -82,14 +83,16 @@ def _table(title: str, columns, caption: str | None = None) -> Table:
     return table
 
 
-def shapes_table(rows, *, layers, m: int) -> Table:
-    """l, n^[l], g^[l], the shapes of W^[l] (= dW^[l]), b^[l] (= db^[l]), Z^[l] and A^[l], and parameter counts."""
+def shapes_table(rows, *, layers, m: int, inputs: str | None = None) -> Table:
+    """l, n^[l], g^[l], the shapes of W^[l] (= dW^[l]), b^[l] (= db^[l]), Z^[l] and A^[l], and parameter counts;
+    inputs: where the n^[0] features come from (encoded text columns), for the caption."""
     L = len(layers) - 1
     total = sum(r["parameters"] for r in rows)
     table = _table(f"Dimensions: L = {L}, n^[0] = n_x = {layers[0]}, m = {m}",
                    [("l", "right"), ("n^[l]", "right"), ("g^[l]", "left"), ("W^[l], dW^[l]", "right"),
                     ("b^[l], db^[l]", "right"), ("Z^[l], A^[l]", "right"), ("params", "right")],
-                   caption=f"layers n^[0..L] = {list(layers)}; A^[0] = X is {_shape((layers[0], m))}")
+                   caption=f"layers n^[0..L] = {list(layers)}; A^[0] = X is {_shape((layers[0], m))}"
+                   + (f"\n{inputs}" if inputs else ""))
     for r in rows:
         table.add_row(str(r["l"]), str(r["W"][0]), r["g"], _shape(r["W"]), _shape(r["b"]), _shape(r["Z"]),
                       f"{r['parameters']:,}")
@@ -98,11 +101,11 @@ def shapes_table(rows, *, layers, m: int) -> Table:
     return table
 
 
-def parameters_table(network) -> Table:
-    """The trained parameters: W^[l] and b^[l] shapes per layer with g^[l]."""
+def parameters_table(network, inputs: str | None = None) -> Table:
+    """The trained parameters: W^[l] and b^[l] shapes per layer with g^[l]; inputs: where n^[0] comes from."""
     table = _table(f"Parameters: L = {network.L}, layers {network.layers}",
                    [("l", "right"), ("g^[l]", "left"), ("W^[l]", "right"), ("b^[l]", "right"),
-                    ("parameters", "right")])
+                    ("parameters", "right")], caption=inputs)
     for l, (W, b, g) in enumerate(zip(network.W, network.b, network.activations), start=1):
         table.add_row(str(l), g, _shape(W.shape), _shape(b.shape), f"{W.size + b.size:,}")
     table.add_section()

@@ -39,10 +39,24 @@ class DataConfig(_Strict):
     label: str | None = Field(None, description="CSV: the label column's name (default: the last column)")
     dev_fraction: float = Field(0.0, ge=0, lt=1, description="the fraction held out for dev metrics")
     standardize: bool = Field(False, description="scale features to zero mean, unit variance (from the train split)")
+    dev_source: str | None = Field(None, description="a CSV of dev samples with the columns of `source` (instead of "
+                                                     "dev_fraction); relative to the config file")
+    test_source: str | None = Field(None, description="a CSV of test samples with the columns of `source`: scored "
+                                                      "once, for the final model")
+    missing: Literal["error", "drop", "mean"] = Field(
+        "error", description="CSV cells that are empty, NA or NaN: error | drop (the rows) | mean (numeric: the "
+                             "train mean; text: a category of its own), kept with the model")
+    unknown_categories: Literal["error", "ignore"] = Field(
+        "error", description="a text value the train split never had: error, or ignore (its one-hot columns all 0)")
+    standardize_target: bool | None = Field(
+        None, description="regression: learn targets scaled to zero mean, unit variance (train split); predict and "
+                          "RMSE stay in their units. null: on for a data file")
 
-    @field_validator("source")
+    @field_validator("source", "dev_source", "test_source")
     @classmethod
     def _source(cls, value):
+        if value is None:
+            return value
         if len(value) > 4096:  # no dataset has such a name, and no OS takes such a path (PATH_MAX)
             raise ValueError(f"expected a dataset name or a file path of at most 4,096 characters, got "
                              f"{len(value):,} characters ({shorten(repr(value))})")

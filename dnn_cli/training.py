@@ -146,12 +146,13 @@ def new_state(network, *, optimizer="gd", beta1=0.9, beta2=0.999, epsilon=1e-8, 
 def iter_epochs(network, X, Y, *, epochs: int, learning_rate: float, batch_size="full", l2: float = 0.0,
                 keep_prob=1.0, lr_decay: str = "none", decay_rate: float = 0.0, decay_every: int = 1000,
                 early_stopping: dict | None = None, log_every: int = 1, X_dev=None, Y_dev=None,
-                state: TrainingState | None = None, **optimizer_options) -> Iterator[EpochResult]:
+                state: TrainingState | None = None, target_scale=None, **optimizer_options) -> Iterator[EpochResult]:
     """Train `network` in place from epoch `state.epoch` to `epochs - 1`, yielding each epoch's result.
 
     X (n^[0], m), Y (n^[L], m) or integer labels (1, m); X_dev, Y_dev likewise. Keyword names are
     the config's `train` keys; `optimizer`, `beta1`, `beta2`, `epsilon` go to the optimizer
-    when no `state` is given.
+    when no `state` is given. target_scale (n^[L], 1): the standard deviations of standardised regression
+    targets, so that RMSE is reported in the targets' own units (the cost stays the one minimised).
     """
     if state is None:
         state = new_state(network, **optimizer_options)
@@ -175,7 +176,7 @@ def iter_epochs(network, X, Y, *, epochs: int, learning_rate: float, batch_size=
     if has_dev and state.epoch < epochs and not state.stopped_early:
         # The parameters as they are now: the initial ones (scored once, here) or a resumed run's, whose
         # score the checkpoint already holds (measuring them again gives the same numbers).
-        dev = _evaluate(network, X_dev, Y_dev)
+        dev = _evaluate(network, X_dev, Y_dev, target_scale)
         if state.epoch == 0 and not state.dev_costs:
             state.dev_costs.append(dev["cost"])
             if early_stopping:
@@ -216,7 +217,7 @@ def iter_epochs(network, X, Y, *, epochs: int, learning_rate: float, batch_size=
         state.epoch += 1
         if has_dev:
             # Score the parameters after this epoch's updates: the next epoch's dev metrics, or the final ones.
-            dev = _evaluate(network, X_dev, Y_dev)
+            dev = _evaluate(network, X_dev, Y_dev, target_scale)
             state.dev_costs.append(dev["cost"])
             if early_stopping:
                 _watch(state, network, dev["cost"], state.epoch, early_stopping)
@@ -224,7 +225,7 @@ def iter_epochs(network, X, Y, *, epochs: int, learning_rate: float, batch_size=
         if logged:
             AL = np.concatenate([a for a, _ in outputs], axis=1)
             Y_seen = np.concatenate([y for _, y in outputs], axis=1)
-            measured.update({f"train_{k}": v for k, v in scores(network, AL, Y_seen).items()})
+            measured.update({f"train_{k}": v for k, v in scores(network, AL, Y_seen, target_scale).items()})
             if dev_before is not None:
                 measured.update({f"dev_{k}": v for k, v in dev_before.items() if k != "m"})
         yield EpochResult(epoch, cost, alpha, logged, **measured)
@@ -259,10 +260,10 @@ def _check_parameters(theta, epoch: int, alpha: float) -> None:
                         "diverged; lower train.learning_rate")
 
 
-def _evaluate(network, X, Y) -> dict:
+def _evaluate(network, X, Y, target_scale=None) -> dict:
     """`metrics.evaluate` without NumPy's overflow warnings: a diverging run's outputs may saturate."""
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return evaluate(network, X, Y)
+        return evaluate(network, X, Y, target_scale)
 
 
 def _non_finite(J, epoch, alpha, *, updated: bool) -> str:
@@ -309,7 +310,8 @@ def train(network, X, Y, *, callback: Callable | None = None, **options) -> Trai
             best = state.best_epoch
         if callback is not None:
             callback(result)
-    final = final_metrics(network, X, Y, options.get("X_dev"), options.get("Y_dev"))
+    final = final_metrics(network, X, Y, options.get("X_dev"), options.get("Y_dev"),
+                          target_scale=options.get("target_scale"))
     l2 = options.get("l2", 0.0)
     if l2:
         # The history's costs include the L2 term; `cost` in the final metrics is the data cost alone.
@@ -351,11 +353,11 @@ def trim_history(state: TrainingState, log_every: int, epochs: int) -> None:
                         if _regular(h.epoch, log_every, epochs) or h.epoch == state.best_epoch]
 
 
-def final_metrics(network, X, Y, X_dev=None, Y_dev=None) -> dict:
+def final_metrics(network, X, Y, X_dev=None, Y_dev=None, *, target_scale=None) -> dict:
     """{'cost', 'train_accuracy' | 'train_rmse', 'dev_cost', ...} of the network as it is now."""
-    train = _evaluate(network, X, Y)
+    train = _evaluate(network, X, Y, target_scale)
     final = {"cost": train.pop("cost")}
     final.update({f"train_{k}": v for k, v in train.items()})
     if X_dev is not None:
-        final.update({f"dev_{k}": v for k, v in _evaluate(network, X_dev, Y_dev).items()})
+        final.update({f"dev_{k}": v for k, v in _evaluate(network, X_dev, Y_dev, target_scale).items()})
     return final

@@ -57,6 +57,8 @@ def start_run(config_path, config, *, save=None, init_from=None, resume=None, ch
     else:
         parameters = load_parameters(init_from, config.model.layers) if init_from is not None else None
     prepared = prepare(config, source=str(config_path), parameters=parameters)
+    for note in prepared.notes:
+        report(f"note: {note}")
     if model is not None:
         check_same_data(model, prepared)
         restore_state(prepared.state, model)
@@ -134,7 +136,8 @@ class TrainingRun:
         prepared, state = self.prepared, self.prepared.state
         if result is None:
             train, dev = prepared.train, prepared.dev
-            final = final_metrics(prepared.network, train.X, train.y, dev.X if dev else None, dev.y if dev else None)
+            final = final_metrics(prepared.network, train.X, train.y, dev.X if dev else None, dev.y if dev else None,
+                                  target_scale=prepared.train_options().get("target_scale"))
             history, seconds, warnings = state.history, time.perf_counter() - self.start, []
         else:
             history, final, seconds, warnings = result.history, result.final, result.seconds, result.warnings
@@ -169,8 +172,7 @@ class TrainingRun:
         """The model with its training state: a checkpoint, valid at an epoch boundary only."""
         p = self.prepared
         self.ledger.start("model", path, p.state.epoch)
-        save_model(path, p.network, self.cfg.to_dict(), classes=p.train.classes, standardizer=p.standardizer,
-                   features=p.train.feature_names, state=p.state)
+        save_model(path, p.network, self.cfg.to_dict(), state=p.state, **p.model_contents())
         self.ledger.done()
 
     def write(self, what: str, path, write, known_error=None) -> bool:
@@ -193,8 +195,7 @@ class TrainingRun:
             return True
         p = self.prepared
         return self.write("model", self.save_path, lambda path: save_model(
-            path, p.network, self.cfg.to_dict(), classes=p.train.classes, standardizer=p.standardizer,
-            features=p.train.feature_names, state=p.state), known_error=self.failure)
+            path, p.network, self.cfg.to_dict(), state=p.state, **p.model_contents()), known_error=self.failure)
 
     def stop_report(self, stopped: bool) -> str:
         """What a run stopped by a signal or a failed checkpoint did: where it stopped, what it saved."""

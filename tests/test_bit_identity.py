@@ -30,6 +30,7 @@ RUNS = {
     "deep": ("configs/deep.yaml", [], None),
     "flower": ("configs/flower.yaml", [], None),
     "fruit": ("configs/fruit.yaml", [], None),
+    "houses": ("configs/houses.yaml", [], None),
     "sine": ("configs/sine.yaml", [], None),
     "spiral": ("configs/spiral.yaml", [], None),
     "course-planar": ("configs/course/planar.yaml", [], "configs/course/parameters.npz"),

@@ -346,7 +346,8 @@ CSV_ERRORS = [
         {},
         ["line 3, column 'label'", "empty cell"],
     ),
-    ("line_after_blank", "x1,x2,label\n\n1,x,0\n", {}, ["line 3, column 'x2'"]),
+    # (a column of texts only is categorical now: a stray text among numbers is still refused)
+    ("line_after_blank", "x1,x2,label\n\n1,2,0\n1,x,0\n1,3,0\n", {}, ["line 4, column 'x2'"]),
     (
         "unknown_label",
         "x1,x2,label\n1,2,0\n",

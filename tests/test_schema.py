@@ -102,3 +102,11 @@ def test_dnn_init_writes_the_schema_line(cli, tmp_path):
     assert text.startswith(SCHEMA_LINE + "dnn.schema.json\n")
     assert "dnn schema > dnn.schema.json" in text.splitlines()[1]
     assert not list(validator().iter_errors(yaml_of(tmp_path / "new.yaml")))
+
+
+def test_dnn_init_from_data_writes_the_schema_line(cli, tmp_path):
+    result = cli("init", "--data", CONFIGS / "fruit.csv", tmp_path / "fruit.yaml")
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "fruit.yaml").read_text(encoding="utf-8")
+    assert text.startswith(SCHEMA_LINE + "dnn.schema.json\n")
+    assert not list(validator().iter_errors(yaml_of(tmp_path / "fruit.yaml")))

@@ -85,15 +85,19 @@ def test_evaluate_does_not_import_predict():
     assert "predict" not in imported and "cli.predict" not in imported, imported
 
 
-def test_shapes_takes_m_from_the_pipelines_train_split(cli, monkeypatch):
+def test_shapes_takes_m_from_the_pipelines_train_split(cli, monkeypatch, tmp_path):
     from dnn_cli import pipeline
 
     config = config_from_dict({"seed": 3, "data": {"source": "flower", "n_samples": 400, "dev_fraction": 0.25},
                                "model": {"layers": [2, 4, 1], "activations": ["tanh", "sigmoid"]},
                                "train": {"epochs": 1}})
-    assert shapes_command.default_m(config, "c.yaml") == pipeline.prepare(config).train.m == 300
-    monkeypatch.setattr(pipeline, "train_split", lambda cfg, source: type("Split", (), {"m": 123})())
-    assert shapes_command.default_m(config, "c.yaml") == 123
+    assert shapes_command.default_m(config, pipeline.train_split(config)) == pipeline.prepare(config).train.m == 300
+    path = tmp_path / "c.yaml"
+    path.write_text(config.to_yaml(), encoding="utf-8")
+    monkeypatch.setattr(pipeline, "train_split", lambda cfg, source: type("Split", (), {"m": 123, "raw": None})())
+    result = cli("shapes", path)
+    assert result.exit_code == 0, result.output
+    assert "m = 123" in result.stdout
 
 
 # ---------------------------------------------------------------------------------------------

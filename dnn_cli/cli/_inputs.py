@@ -13,6 +13,7 @@ def model_and_inputs(model_path, data_path, *, by_position: bool):
     """The model of `model_path` and the samples of `data_path` in its feature order: (model, inputs)."""
     model = load_model(model_path)
     inputs = read_inputs(data_path, n_x=model.network.layers[0], feature_names=model.features,
-                         label=model.config.data.label, named=named_features(model), by_position=by_position)
+                         label=model.config.data.label, named=named_features(model), by_position=by_position,
+                         encoder=model.encoder)
     check_outputs(model, inputs)
     return model, inputs

@@ -23,19 +23,22 @@ def command(
     from ..config import load_config
     from ..errors import UsageError
     from ..network import shape_rows
+    from ..pipeline import fit_encoder, train_split
 
     cfg = load_config(config, set_)
-    if m is None:
-        m = default_m(cfg, str(config))
-    elif m < 1:
+    if m is not None and m < 1:
         raise UsageError(f"--m: expected a positive integer, got {m}")
+    encoder = None
+    if m is None or cfg.data.is_file():
+        train = train_split(cfg, str(config))
+        m = default_m(cfg, train) if m is None else m
+        encoder = fit_encoder(cfg, train)
     rows = shape_rows(cfg.model.layers, cfg.model.activations, m)
-    out().print(render.shapes_table(rows, layers=cfg.model.layers, m=m))
+    inputs = encoder.describe() if encoder is not None and encoder.has_categories else None
+    out().print(render.shapes_table(rows, layers=cfg.model.layers, m=m, inputs=inputs))
 
 
-def default_m(cfg, source: str) -> int:
+def default_m(cfg, train) -> int:
     """The config's batch: the size of the train split `dnn train` uses, or train.batch_size when that is smaller."""
-    from ..pipeline import train_split
-
-    m = train_split(cfg, source).m
+    m = train.m
     return m if cfg.train.batch_size == "full" else min(m, cfg.train.batch_size)

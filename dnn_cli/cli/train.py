@@ -109,7 +109,9 @@ def _summary(run, finished) -> None:
     if state.costs:
         console.print(render.cost_line(state.costs))
     if finished.result is not None:
-        console.print(render.parameters_table(finished.result.network))
+        encoder = run.prepared.encoder
+        inputs = encoder.describe() if encoder is not None and encoder.has_categories else None
+        console.print(render.parameters_table(finished.result.network, inputs))
         for what, path in run.written():
             console.print(f"saved the {what} to {path}")
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import Config, config_from_dict
+from ..encoding import Encoder
 from ..errors import ConfigError, ModelFileError, TrainingError, is_int
 from ..network import Network
 from ..preprocessing import Standardizer
@@ -35,11 +36,13 @@ EXPECTED = "an NPZ archive of arrays"  # what a model or parameter file must be
 
 
 def model_arrays(network, config: dict, *, classes=None, standardizer=None, features=None, state=None,
-                 extra: dict | None = None) -> dict:
+                 target_scaler=None, encoder=None, extra: dict | None = None) -> dict:
     """The arrays of a model file: W1..WL, b1..bL, config (JSON), format_version, and what prediction needs.
 
     classes: the labels the output codes 0..K-1 stand for; standardizer: x_mean, x_std (n^[0], 1);
-    features: the n^[0] feature names; state: a TrainingState, stored so the run can be resumed exactly.
+    features: the n^[0] feature names; state: a TrainingState, stored so the run can be resumed exactly;
+    target_scaler: y_mean, y_std (n^[L], 1) of regression targets learnt standardised; encoder: the
+    `encoding.Encoder` of a table with string columns or missing cells, as JSON.
     """
     arrays = dict(network.parameters())
     arrays["config"] = np.array(json.dumps(config))
@@ -50,6 +53,10 @@ def model_arrays(network, config: dict, *, classes=None, standardizer=None, feat
         arrays["features"] = json_array([str(name) for name in features])
     if standardizer is not None:
         arrays["x_mean"], arrays["x_std"] = standardizer.mean, standardizer.std
+    if target_scaler is not None:
+        arrays["y_mean"], arrays["y_std"] = target_scaler.mean, target_scaler.std
+    if encoder is not None:
+        arrays["encoder"] = np.array(encoder.to_json())
     if state is not None:
         arrays.update(state_arrays(state))
     arrays.update(extra or {})
@@ -113,6 +120,8 @@ class Model:
     standardizer: Standardizer | None
     state: dict | None
     format_version: int
+    target_scaler: Standardizer | None = None  # y_mean, y_std: the network's outputs are standardised targets
+    encoder: Encoder | None = None  # the raw columns a file must have, and how they become X (n^[0], m)
 
     @property
     def epoch(self) -> int | None:
@@ -196,19 +205,39 @@ def load_model(path) -> Model:
             raise bad(path, "features", f"expected n^[0] = {n_x} names, got {len(features)}")
         features = tuple(features)
 
-    standardizer = None
-    if ("x_mean" in arrays) != ("x_std" in arrays):
-        name = "x_std" if "x_mean" in arrays else "x_mean"
-        raise ModelFileError(f"{path}: array '{name}' is missing (x_mean and x_std come together)")
-    if "x_mean" in arrays:
-        mean = numbers(path, arrays, "x_mean", (n_x, 1), np.float64)
-        std = numbers(path, arrays, "x_std", (n_x, 1), np.float64)
-        if np.any(std <= 0):
-            raise bad(path, "x_std", "expected positive standard deviations")
-        standardizer = Standardizer(mean, std)
+    standardizer = _scaler(path, arrays, "x", n_x)
+    target_scaler = _scaler(path, arrays, "y", layers[-1])
+    if target_scaler is not None and network.is_classifier:
+        raise bad(path, "y_mean", f"a {network.loss.name} (classification) network has no target scaling")
 
     state = check_state(path, arrays, optimizer_template(config), network) if state_names else None
-    return Model(str(path), network, config, classes, features, standardizer, state, version)
+    encoder = None
+    if "encoder" in arrays:
+        try:
+            encoder = Encoder.from_json(scalar_json(path, arrays, "encoder"))
+        except ValueError as e:
+            raise bad(path, "encoder", str(e)) from None
+        if encoder.n_x != n_x:
+            raise bad(path, "encoder", f"expected columns encoding to n^[0] = {n_x} features, got {encoder.n_x}")
+        if features is not None and encoder.feature_names() != features:
+            raise bad(path, "encoder", "its encoded feature names differ from the array 'features'")
+    return Model(str(path), network, config, classes, features, standardizer, state, version, target_scaler,
+                 encoder)
+
+
+def _scaler(path, arrays: dict, prefix: str, n: int) -> Standardizer | None:
+    """The Standardizer stored as {prefix}_mean and {prefix}_std (n, 1), or None when neither is there."""
+    mean_name, std_name = f"{prefix}_mean", f"{prefix}_std"
+    if (mean_name in arrays) != (std_name in arrays):
+        name = std_name if mean_name in arrays else mean_name
+        raise ModelFileError(f"{path}: array '{name}' is missing ({mean_name} and {std_name} come together)")
+    if mean_name not in arrays:
+        return None
+    mean = numbers(path, arrays, mean_name, (n, 1), np.float64)
+    std = numbers(path, arrays, std_name, (n, 1), np.float64)
+    if np.any(std <= 0):
+        raise bad(path, std_name, "expected positive standard deviations")
+    return Standardizer(mean, std)
 
 
 def _read_model_file(path) -> tuple[int, Config, dict]:

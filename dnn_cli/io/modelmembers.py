@@ -22,8 +22,8 @@ ITEM_BYTES = 4096  # per class label, feature name or logged epoch of a JSON tex
 NUMBER_BYTES = 16  # the widest number a parameter file may hold
 
 _MOMENTS = "|".join(sorted({m for cls in OPTIMIZERS.values() for m in cls.moments}))
-MODEL_MEMBER = re.compile(r"format_version|config|classes|features|x_mean|x_std|epoch|(dev_)?costs|history|rng_state"
-                          rf"|early_stopping|((best|last)_)?[Wb][1-9][0-9]*|optimizer_(t|({_MOMENTS})[Wb][1-9][0-9]*)")
+MODEL_MEMBER = re.compile(r"format_version|config|classes|features|encoder|[xy]_mean|[xy]_std|epoch|(dev_)?costs"
+                          rf"|history|rng_state|early_stopping|((best|last)_)?[Wb][1-9][0-9]*|optimizer_(t|({_MOMENTS})[Wb][1-9][0-9]*)")
 
 
 class Declared(NamedTuple):
@@ -114,8 +114,9 @@ def check_model_members(path, headers: dict, config, epoch: int | None) -> None:
     layers = config.model.layers
     n_x, K = layers[0], layers[-1]
     rules = {"format_version": INT, "config": _json(), **_parameters(layers, np.dtype(config.train.dtype)),
-             "classes": _json(max(K, 2)), "features": _json(n_x),
-             "x_mean": Declared((n_x, 1), np.dtype(np.float64)), "x_std": Declared((n_x, 1), np.dtype(np.float64))}
+             "classes": _json(max(K, 2)), "features": _json(n_x), "encoder": _json(n_x),
+             "x_mean": Declared((n_x, 1), np.dtype(np.float64)), "x_std": Declared((n_x, 1), np.dtype(np.float64)),
+             "y_mean": Declared((K, 1), np.dtype(np.float64)), "y_std": Declared((K, 1), np.dtype(np.float64))}
     state = state_rules(config, max(epoch or 0, 0), headers)
     if epoch is not None:
         rules.update(state)

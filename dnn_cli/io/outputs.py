@@ -56,6 +56,7 @@ def check_distinct_files(config_path, config, *, save=None, init_from=None, resu
     data = config.data
     if data.is_file():
         inputs.append(("data.source", data.source))
+    inputs += [(f"data.{key}", getattr(data, key)) for key in ("dev_source", "test_source")]
     for name, path in inputs:
         if path is None:
             continue

@@ -22,8 +22,11 @@ import numpy as np
 
 from ..datasets import TASKS, Dataset, feature_names
 from ..errors import ConfigError, DataError, listed, shorten, suggest
+from ..resources import check_fits, gib
 from .csvfile import check_delimiter, check_not_data, parse_int_label, parse_number, quoted, read_rows
+from .fastcsv import NumericTable, compact_columns, estimate_bytes, integer_labels, numeric_table
 from .npz import open_npz, read_member
+from .rawcolumns import is_missing, raw_features
 
 
 @dataclass(frozen=True, eq=False)
@@ -131,13 +134,31 @@ def check_task(task: str) -> None:
         raise DataError(f"expected task 'classification' or 'regression', got {task!r}")
 
 
-def load_file(path, *, label: str | None = None, task: str = "classification") -> Dataset:
+def load_file(path, *, label: str | None = None, task: str = "classification", missing: str = "error") -> Dataset:
     """Read a data file by its suffix: X (n_x, m) float64 and y (1, m) int64 codes (classification) or
-    (n_y, m) float64 (regression). A table of text cells has its label in column `label`, else the last."""
+    (n_y, m) float64 (regression). A table of text cells has its label in column `label`, else the last;
+    one with string feature columns or (with `missing` drop or mean) missing cells is returned raw, to be
+    encoded after the split (see `dnn_cli.encoding`).
+
+    A CSV of numbers only is read by NumPy's C parser (`fastcsv`); anything else, and any bad cell, by the
+    careful reader, whose messages name the file, line and column. Both are refused before reading when the
+    memory they are estimated to need is not available.
+    """
     check_task(task)
+    path = Path(path)
+    if READERS.get(path.suffix.lower()) is READERS.get(".csv") and missing == "error":
+        size, fast, careful = estimate_bytes(path)
+        check_fits(fast, f"reading {path.name} ({gib(size)}) as float64", str(path))
+        numeric = numeric_table(path)
+        if numeric is not None:
+            dataset = _numeric_dataset(path, numeric, label, task)
+            if dataset is not None:
+                return dataset
+        check_fits(careful, f"reading {path.name} ({gib(size)}) cell by cell (it is not all "
+                            "numbers: the careful reader keeps its cells as text)", str(path))
     table = read_table(path)
     if isinstance(table, TextTable):
-        return _text_dataset(table, label, task)
+        return _text_dataset(table, label, task, missing)
     if label is not None:
         # Silently ignoring it would hide a config that does not mean what its author thinks.
         raise DataError(f"{table.source}: label {label!r} applies to CSV files only; an "
@@ -145,8 +166,8 @@ def load_file(path, *, label: str | None = None, task: str = "classification") -
     return _array_dataset(table, task)
 
 
-def _text_dataset(table: TextTable, label: str | None, task: str) -> Dataset:
-    path, line, columns = table.source, table.header_line, table.columns
+def _label_index(path, line: int, columns: list[str], label: str | None) -> int:
+    """The header's checks (not a sample, 2 columns or more, named, unique), then the label column's index."""
     check_not_data(path, line, columns, label)
     if len(columns) < 2:
         raise DataError(f"{path}: line {line}: expected at least 2 columns (features and a label), got {len(columns)}")
@@ -158,23 +179,92 @@ def _text_dataset(table: TextTable, label: str | None, task: str) -> Dataset:
         raise DataError(f"{path}: line {line}: expected unique column names, got {listed(quoted(duplicates))} "
                         "more than once")
     if label is None:
-        label_index = len(columns) - 1
-    elif label in columns:
-        label_index = columns.index(label)
+        return len(columns) - 1
+    if label in columns:
+        return columns.index(label)
+    raise DataError(f"{path}: no label column '{shorten(label)}': expected one of {listed(columns)}"
+                    + suggest(label, columns))
+
+
+def _numeric_dataset(path: Path, numeric: NumericTable, label: str | None, task: str) -> Dataset | None:
+    """The Dataset of an all-number CSV, as the careful path builds it; None when its labels need that path
+    (classes that are not integers: the careful path keeps them as text)."""
+    check_delimiter(path, numeric.header_line, numeric.columns)
+    columns = numeric.columns
+    label_index = _label_index(str(path), numeric.header_line, columns, label)
+    values = numeric.values
+    labels = values[:, label_index]
+    if task == "regression":
+        y, classes = np.ascontiguousarray(labels[np.newaxis, :]), None
     else:
-        raise DataError(f"{path}: no label column '{shorten(label)}': expected one of {listed(columns)}"
-                        + suggest(label, columns))
+        codes = integer_labels(labels)
+        if codes is None:
+            return None
+        found, inverse = np.unique(codes, return_inverse=True)
+        y, classes = inverse.astype(np.int64).reshape(1, -1), tuple(int(c) for c in found)
+    feature_index = [i for i in range(len(columns)) if i != label_index]
+    if label_index == len(columns) - 1:
+        features = compact_columns(values, len(columns) - 1)
+    else:
+        features = np.ascontiguousarray(values[:, feature_index])
+    return Dataset(features.T, y, task, classes, tuple(columns[i] for i in feature_index), str(path),
+                   label=columns[label_index])
+
+
+def _text_dataset(table: TextTable, label: str | None, task: str, missing: str = "error") -> Dataset:
+    path, line, columns = table.source, table.header_line, table.columns
+    label_index = _label_index(path, line, columns, label)
     table.check_has_rows()
     feature_index = [i for i in range(len(columns)) if i != label_index]
-    features, labels = table.numbers(feature_index, label_index, label_required=True)
+    if missing == "error":
+        try:
+            features, labels = table.numbers(feature_index, label_index, label_required=True)
+        except DataError:
+            # A string column is encoded, not refused; any other bad cell is reported again, as found.
+            return raw_dataset(table, feature_index, label_index, task, missing)
+        y, classes = _targets(path, [line for line, _ in table.rows], columns[label_index], labels, task)
+        return Dataset(features.T, y, task, classes, tuple(columns[i] for i in feature_index), path,
+                       label=columns[label_index])
+    return raw_dataset(table, feature_index, label_index, task, missing)
+
+
+def _targets(path, lines, name: str, labels: list[str], task: str) -> tuple[np.ndarray, tuple | None]:
+    """y (1, m): the label cells as numbers (regression) or class codes, and the classes (None for regression)."""
     if task == "regression":
-        lines = [line for line, _ in table.rows]
-        y = np.array([[parse_number(path, n, columns[label_index], s) for n, s in zip(lines, labels)]],
-                     dtype=np.float64)
-        classes = None
-    else:
-        y, classes = encode_text_labels(labels)
-    return Dataset(features.T, y, task, classes, tuple(columns[i] for i in feature_index), path)
+        return np.array([[parse_number(path, n, name, s) for n, s in zip(lines, labels)]], dtype=np.float64), None
+    return encode_text_labels(labels)
+
+
+def raw_dataset(table: TextTable, feature_index: list[int], label_index: int, task: str, missing: str) -> Dataset:
+    """A Dataset whose features stay raw (`encoding.RawFeatures`, X of shape (0, m)) until the train split is
+    known; with missing 'drop' the rows with a missing feature or label cell are left out (their lines kept)."""
+    path, name = table.source, table.columns[label_index]
+    raw, labels, dropped = labelled_raw(table, feature_index, label_index, missing)
+    y, classes = _targets(path, raw.lines.tolist(), name, labels, task)
+    X = np.empty((0, raw.m), dtype=np.float64, order="F")
+    return Dataset(X, y, task, classes, raw.names, path, raw=raw, dropped=dropped, label=name)
+
+
+def labelled_raw(table: TextTable, feature_index: list[int], label_index: int, missing: str,
+                 kinds: dict | None = None) -> tuple:
+    """(RawFeatures, the label cells stripped, the lines of the rows dropped): with missing 'drop' the rows with a
+    missing feature or label cell are left out; otherwise an empty label cell is an error."""
+    path, name = table.source, table.columns[label_index]
+    raw = raw_features(table, feature_index, missing=missing, kinds=kinds)
+    labels = [row[label_index].strip() for _, row in table.rows]
+    dropped: tuple[int, ...] = ()
+    if missing == "drop":
+        gone = raw.missing_rows() | np.array([is_missing(s) for s in labels], dtype=bool)
+        if gone.all():
+            raise DataError(f"{path}: every one of its {len(labels):,} rows has a missing cell; data.missing: drop "
+                            "leaves no sample")
+        dropped = tuple(int(n) for n in raw.lines[gone])
+        raw = raw.take(~gone)
+        labels = [s for s, g in zip(labels, gone) if not g]
+    for line, text in zip(raw.lines, labels):
+        if not text:
+            raise DataError(f"{path}: line {line}, column '{name}': expected a label, got an empty cell")
+    return raw, labels, dropped
 
 
 def encode_labels(labels: list) -> tuple[np.ndarray, tuple]:
@@ -250,13 +340,13 @@ def _array_labels(path, y: np.ndarray, m: int) -> tuple[np.ndarray, tuple]:
     raise DataError(f"{path}: array 'y': expected integer or string labels, got dtype {labels.dtype}")
 
 
-def check_data_path(path: str, source: str = "<config>") -> None:
-    """data.source names a file that can be read; else one ConfigError naming data.source and the config.
+def check_data_path(path: str, source: str | None = "<config>", key: str = "data.source") -> None:
+    """data.source (or `key`) names a file that can be read; else one ConfigError naming the key and the config.
 
     Every way the OS can refuse a path (too long, a file where a folder should be, a folder that may
     not be entered) is turned into a message here, where the path is resolved, before any reader opens it.
     """
-    where, shown = f"{source}: data.source: ", shorten(path, 200)
+    where, shown = (f"{source}: {key}: " if source else f"{key}: "), shorten(path, 200)
     try:
         status = os.stat(path)
     except FileNotFoundError:
