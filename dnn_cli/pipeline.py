@@ -205,7 +205,10 @@ def _scaled(dataset: Dataset, standardizer: Standardizer) -> Dataset:
     return replace(dataset, X=standardizer.transform(dataset.X))
 
 
-def fit(prepared: Prepared, *, callback=None):
-    """Train the prepared network; returns the `training.TrainResult`."""
+def fit(prepared: Prepared, *, callback=None, trace: bool = False):
+    """Train the prepared network; returns the `training.TrainResult`. trace: see `training.iter_epochs`."""
+    options = prepared.train_options()
+    if trace:
+        options["trace"] = True
     return train(prepared.network, prepared.train.X, prepared.train.y, state=prepared.state,
-                 callback=callback, **prepared.train_options())
+                 callback=callback, **options)
