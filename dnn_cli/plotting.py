@@ -193,6 +193,31 @@ def _gradient_axes(ax, epochs, norms) -> None:
     ax.legend(loc="best", fontsize="small", ncol=2 if norms.shape[1] > 6 else 1)
 
 
+def depth_figure(path, results, *, title: str | None = None) -> None:
+    """std of Z^[l] against l per scheme on a log axis: measurement as markers, mean-field prediction as lines.
+
+    results: (label, [l], [measured std], [predicted std]) per scheme; schemes whose signal is 0 are left
+    out of the log axis. Pixel size: 600 x 450.
+    """
+    new = _figure_class()
+    fig = new(1)
+    ax = fig.add_subplot(1, 1, 1)
+    for k, (label, ls, measured, predicted) in enumerate(results):
+        measured, predicted = np.asarray(measured, dtype=float), np.asarray(predicted, dtype=float)
+        if not np.all(measured > 0):
+            continue
+        color = f"C{k % 10}"
+        ax.plot(ls, measured, "o", color=color, label=f"{label} (measured)")
+        ax.plot(ls, predicted, "-", color=color, alpha=0.7, label=f"{label} (predicted)")
+    ax.set_yscale("log")
+    ax.set_xlabel("hidden layer l")
+    ax.set_ylabel("std of Z^[l]")
+    ax.set_title(title or "std of Z^[l] at initialisation")
+    ax.legend(loc="best", fontsize="small")
+    fig.tight_layout()
+    _save(fig, path)
+
+
 def compare_figure(runs, path, *, X=None, y=None, classes=None, standardizer=None, title: str | None = None) -> None:
     """The cost curves of all runs on one axis; for 2-D data, a small decision-boundary panel per run.
 

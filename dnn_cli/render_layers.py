@@ -60,3 +60,47 @@ def verdict_lines(verdicts) -> Group:
     for text in verdicts:
         table.add_row(escape(text))
     return Group(table)
+
+
+def _pair(measured, predicted) -> str:
+    return f"{_g(measured)} / {_g(predicted)}"
+
+
+def depth_tables(experiment) -> Group:
+    """compare-init --depth: std of Z^[l] per layer and scheme (measured / predicted), growth, training, verdicts."""
+    results = experiment.schemes
+    title = (f"compare-init --depth {experiment.depth} --width {experiment.width}: {experiment.activation} hidden "
+             "layers at initialisation")
+    caption = ("std of Z^[l] on the training data, measured / mean-field prediction (from the measured Z^[1]); "
+               "growth = (std Z^[D] / std Z^[1])^(1/(D-1))")
+    signal = _table(title, [("l", "right")] + [(r.scheme.label, "right") for r in results], caption=caption)
+    for k, layer in enumerate(results[0].layers):
+        signal.add_row(str(layer["l"]), *(_pair(r.layers[k]["std_Z"], r.layers[k]["predicted_std_Z"])
+                                          for r in results))
+    signal.add_row("growth", *(_pair(r.growth["measured"], r.growth["predicted"]) for r in results))
+    parts = [signal]
+    gradients = _table("||dW^[l]|| at initialisation", [("l", "right")] + [(r.scheme.label, "right")
+                                                                           for r in results])
+    for k, layer in enumerate(results[0].layers):
+        gradients.add_row(str(layer["l"]), *(_g(r.layers[k]["dW_norm"]) for r in results))
+    parts.append(gradients)
+    trained = [r for r in results if r.run is not None]
+    if trained:
+        keys = [(key, name) for key, name in (("train_accuracy", "train acc"), ("dev_accuracy", "dev acc"),
+                                              ("train_rmse", "train RMSE"), ("dev_rmse", "dev RMSE"))
+                if any(key in r.run.final for r in trained)]
+        table = _table(f"after {experiment.config.train.epochs} epochs",
+                       [("scheme", "left"), ("cost epoch 0", "right"), ("cost end", "right")]
+                       + [(name, "right") for _, name in keys])
+        for r in trained:
+            cells = [f"{r.run.cost_start:.4f}", f"{r.run.cost_end:.4f}"]
+            for key, _ in keys:
+                value = r.run.final.get(key)
+                cells.append("" if value is None else (f"{100 * value:.2f} %" if "accuracy" in key else f"{value:.4f}"))
+            table.add_row(escape(r.scheme.label), *cells)
+        parts.append(table)
+    verdicts = _table("verdicts", [("scheme", "left"), ("verdict", "left")])
+    for r in results:
+        verdicts.add_row(escape(r.scheme.label), escape(r.verdict))
+    parts.append(verdicts)
+    return Group(*parts)

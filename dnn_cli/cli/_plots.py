@@ -63,3 +63,13 @@ def draw_training(path, prepared) -> None:
                              network=prepared.network, X=X, y=y, gradients=gradients,
                              classes=prepared.train.classes, standardizer=prepared.standardizer,
                              title=f"layers {prepared.network.layers}, {' / '.join(prepared.network.activations)}")
+
+
+def plot_depth(path, experiment) -> None:
+    """The depth experiment's picture: std of Z^[l] against l per scheme, measured and predicted."""
+    from .. import plotting
+
+    results = [(r.scheme.label, [x["l"] for x in r.layers], [x["std_Z"] for x in r.layers],
+                [x["predicted_std_Z"] for x in r.layers]) for r in experiment.schemes]
+    plotting.depth_figure(path, results, title=f"{experiment.depth} {experiment.activation} hidden layers of "
+                                               f"{experiment.width} units: std of Z^[l] at initialisation")
