@@ -75,10 +75,13 @@ def test_traced_gradients_and_update_ratios_are_those_of_the_step_taken(optimize
     AL, caches = network.forward(prepared.train.X)
     dW = network.backward(network.targets(prepared.train.y), caches).dW
     W0 = [W.copy() for W in network.W]
+    initial = ls.layer_stats(network, prepared.train.X)
     result = fit(prepared, trace=True)
     rows = result.history[0].layers
     alpha = cfg.train.learning_rate
     for l, row in enumerate(rows, start=1):
+        # the signals of the parameters the step started from (W and b before the update)
+        assert row[:9] == initial[l - 1][:9]
         np.testing.assert_allclose(row.dW_norm, np.linalg.norm(dW[l - 1]), rtol=1e-12)
         np.testing.assert_allclose(row.W_norm, np.linalg.norm(W0[l - 1]), rtol=1e-12)
         np.testing.assert_allclose(row.update_ratio, alpha * factor * row.dW_norm / row.W_norm, rtol=1e-9)
@@ -118,6 +121,18 @@ def test_verdicts_name_vanishing_and_exploding_gradients():
                          "He / Xavier init, a smaller learning rate or fewer layers"]
 
 
+def test_verdicts_name_a_vanishing_or_exploding_signal():
+    def rows(std_A):
+        return [{**_row(l, 1.0), "std_A": s} for l, s in enumerate(std_A, start=1)]
+
+    assert ls.verdicts([(0, rows([1.0, 1e-2, 1e-5, 0.5]))]) == [
+        "vanishing signal: std A^[3] / std A^[1] = 1e-05 at epoch 0 (below 0.001): the hidden layers shrink the "
+        "signal, and the gradients with it; try He / Xavier init"]
+    assert ls.verdicts([(3, rows([1.0, 1e2, 1e4, 0.5]))]) == [
+        "exploding signal: std A^[3] / std A^[1] = 1e+04 at epoch 3 (above 1000): the hidden layers amplify the "
+        "signal; try He / Xavier init"]
+
+
 def test_verdicts_name_dead_and_saturated_hidden_layers_only():
     found = ls.verdicts([(0, [_row(1, 1.0, dead=0.5), _row(2, 1.0, saturated=0.9, g="tanh"),
                               _row(3, 1.0, saturated=1.0, g="sigmoid")]),
@@ -134,11 +149,14 @@ def test_verdicts_name_dead_and_saturated_hidden_layers_only():
 def test_verdicts_judge_the_median_update_ratio():
     small = ls.verdicts([(e, [_row(1, 1.0, update_ratio=r), _row(2, 1.0)]) for e, r in
                          ((0, 1e-3), (1, 1e-6), (2, 1e-7))])
-    assert small == ["small updates: ||dW step|| / ||W|| of layer 1 is 1e-06 (median; below 1e-05, the usual is "
-                     "~1e-3): the learning rate is too small"]
-    large = ls.verdicts([(0, [_row(1, 1.0), _row(2, 1.0, update_ratio=0.5)])])
-    assert large == ["large updates: ||dW step|| / ||W|| of layer 2 is 0.5 (median; above 0.1, the usual is "
-                     "~1e-3): the learning rate is too large"]
+    assert small == ["small updates: the update ratio ||Delta W^[l]|| / ||W^[l]|| (median over the traced epochs) "
+                     "is below 1e-05 in layer 1 (1e-06 in layer 1; the usual is ~1e-3): the learning rate is too "
+                     "small, or the gradients vanish"]
+    large = ls.verdicts([(0, [_row(1, 1.0, update_ratio=0.2), _row(2, 1.0, update_ratio=0.5), _row(3, 1.0),
+                              _row(4, 1.0, update_ratio=0.3)])])
+    assert large == ["large updates: the update ratio ||Delta W^[l]|| / ||W^[l]|| (median over the traced epochs) "
+                     "is above 0.1 in layers 1-2, 4 (0.5 in layer 2; the usual is ~1e-3): the learning rate is "
+                     "too large"]
     assert ls.verdicts([(0, [_row(1, 1.0), _row(2, 1.0)])])[0].startswith("healthy: ")
     assert ls.verdicts([]) == []
 
