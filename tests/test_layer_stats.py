@@ -206,3 +206,26 @@ def test_train_trace_plot_adds_the_gradient_panel(cli, tmp_path):
     plain = tmp_path / "q.png"
     assert cli("train", CONFIGS / "flower.yaml", "--epochs", "20", "--quiet", "--plot", plain).exit_code == 0
     assert width > imread(plain).shape[1]   # three panels instead of two
+
+
+def test_a_traced_checkpoint_resumes_with_its_layers(cli, tmp_path):
+    model, metrics = tmp_path / "m.npz", tmp_path / "m.json"
+    flower = CONFIGS / "flower.yaml"
+    first = cli("train", flower, "--trace", "--epochs", "20", "--set", "train.log_every=10", "--save", model, "-q")
+    assert first.exit_code == 0, first.output
+    resumed = cli("train", flower, "--trace", "--epochs", "30", "--set", "train.log_every=10", "--resume", model,
+                  "--save", model, "--metrics-out", metrics, "-q")
+    assert resumed.exit_code == 0, resumed.output
+    doc = json.loads(metrics.read_text())
+    assert [(row["epoch"], len(row["layers"])) for row in doc["history"]] == [(0, 2), (10, 2), (20, 2), (29, 2)]
+
+
+def test_traced_layers_in_a_checkpoint_are_checked():
+    from dnn_cli.io.statefile import _traced_layers
+
+    good = [_row(1, 0.5, dead=0.25), _row(2, 0.1, g="sigmoid", saturated=0.0)]
+    assert _traced_layers(good, 2)
+    assert not _traced_layers(good, 3)
+    assert not _traced_layers([good[0], {**good[1], "std_Z": "x" * 1000}], 2)
+    assert not _traced_layers([good[1], good[0]], 2)
+    assert not _traced_layers("layers", 2)
