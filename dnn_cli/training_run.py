@@ -120,7 +120,8 @@ class TrainingRun:
                 raise StopRun
 
         try:
-            return fit(self.prepared, callback=after_epoch, trace=self.trace)
+            traced = {"trace": True} if self.trace else {}
+            return fit(self.prepared, callback=after_epoch, **traced)
         except TrainingError:
             kept, save = self.ledger.get("model"), self.save_path
             if save is not None and kept is not None:
