@@ -289,10 +289,13 @@ def _scaled(dataset: Dataset, standardizer: Standardizer) -> Dataset:
     return replace(dataset, X=standardizer.transform(dataset.X))
 
 
-def fit(prepared: Prepared, *, callback=None):
+def fit(prepared: Prepared, *, callback=None, trace: bool = False):
     """Train the prepared network; returns the `training.TrainResult`, whose final metrics include the test file's
-    (data.test_source), measured once on the final (or restored best) parameters."""
+    (data.test_source), measured once on the final (or restored best) parameters. trace: see `training.iter_epochs`."""
+    options = prepared.train_options()
+    if trace:
+        options["trace"] = True
     result = train(prepared.network, prepared.train.X, prepared.train.y, state=prepared.state,
-                   callback=callback, **prepared.train_options())
+                   callback=callback, **options)
     result.final.update(prepared.test_metrics())
     return result

@@ -138,19 +138,22 @@ def can_draw_model(network) -> bool:
 
 
 def training_figure(path, costs, *, dev=None, best_epoch=None, network=None, X=None, y=None, classes=None,
-                    standardizer=None, title: str | None = None) -> None:
+                    standardizer=None, title: str | None = None, gradients=None) -> None:
     """The cost curve (train, and dev) and, for n^[0] = 2, the decision boundary.
 
     costs: one per epoch; dev: (epochs, dev costs) or None (epoch e's dev cost is of the parameters after
     e epochs, so it may run one epoch past the train curve); best_epoch: the epoch early stopping kept,
     marked on the curve; X (n^[0], m) in the data's own units with
     y its class codes (1, m) (classes: their labels) or targets; the model panel is drawn when
-    `network` is given and `can_draw_model(network)`. Pixel size: 600 x 450 per panel.
+    `network` is given and `can_draw_model(network)`; gradients: (epochs, [[||dW^[1]||, ..., ||dW^[L]||]
+    per epoch]) of a traced run adds a panel of ||dW^[l]|| per layer on a log scale. Pixel size: 600 x 450
+    per panel.
     """
     new = _figure_class()
     draw_model = network is not None and X is not None and can_draw_model(network)
-    fig = new(2 if draw_model else 1)
-    ax = fig.add_subplot(1, 2 if draw_model else 1, 1)
+    panels = 1 + draw_model + (gradients is not None)
+    fig = new(panels)
+    ax = fig.add_subplot(1, panels, 1)
     epochs = np.arange(len(costs))
     ax.plot(epochs, costs, label="train", color="C0")
     if dev is not None and len(dev[0]):
@@ -165,11 +168,52 @@ def training_figure(path, costs, *, dev=None, best_epoch=None, network=None, X=N
     _cost_axes(ax)
     ax.legend(loc="best", fontsize="small")
     if draw_model:
-        ax2 = fig.add_subplot(1, 2, 2)
+        ax2 = fig.add_subplot(1, panels, 2)
         _draw_model(ax2, network, X, y, classes=classes, standardizer=standardizer)
         ax2.set_title("decision boundary" if classes is not None else "network output")
+    if gradients is not None:
+        _gradient_axes(fig.add_subplot(1, panels, panels), *gradients)
     if title:
         fig.suptitle(title)
+    fig.tight_layout()
+    _save(fig, path)
+
+
+def _gradient_axes(ax, epochs, norms) -> None:
+    """||dW^[l]||_F per layer over the traced epochs, log scale: vanishing gradients sit at the bottom."""
+    norms = np.asarray(norms, dtype=float)
+    for l in range(norms.shape[1]):
+        ax.plot(epochs, norms[:, l], "o-" if len(epochs) <= 50 else "-", markersize=3, label=f"l = {l + 1}",
+                color=f"C{l % 10}")
+    if np.all(norms[np.isfinite(norms)] > 0):
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("||dW^[l]||_F")
+    ax.set_title("gradient norm per layer")
+    ax.legend(loc="best", fontsize="small", ncol=2 if norms.shape[1] > 6 else 1)
+
+
+def depth_figure(path, results, *, title: str | None = None) -> None:
+    """std of Z^[l] against l per scheme on a log axis: measurement as markers, mean-field prediction as lines.
+
+    results: (label, [l], [measured std], [predicted std]) per scheme; schemes whose signal is 0 are left
+    out of the log axis. Pixel size: 600 x 450.
+    """
+    new = _figure_class()
+    fig = new(1)
+    ax = fig.add_subplot(1, 1, 1)
+    for k, (label, ls, measured, predicted) in enumerate(results):
+        measured, predicted = np.asarray(measured, dtype=float), np.asarray(predicted, dtype=float)
+        if not np.all(measured > 0):
+            continue
+        color = f"C{k % 10}"
+        ax.plot(ls, measured, "o", color=color, label=f"{label} (measured)")
+        ax.plot(ls, predicted, "-", color=color, alpha=0.7, label=f"{label} (predicted)")
+    ax.set_yscale("log")
+    ax.set_xlabel("hidden layer l")
+    ax.set_ylabel("std of Z^[l]")
+    ax.set_title(title or "std of Z^[l] at initialisation")
+    ax.legend(loc="best", fontsize="small")
     fig.tight_layout()
     _save(fig, path)
 

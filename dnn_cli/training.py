@@ -26,6 +26,7 @@ import numpy as np
 
 from .errors import ConfigError, TrainingError
 from .fast_step import Workspace, labels_if_binary, train_step
+from .layer_stats import Tracer
 from .metrics import evaluate, scores
 from .optimizers import get_optimizer
 from .schedules import SCHEDULES
@@ -43,10 +44,14 @@ class EpochResult(NamedTuple):
     dev_cost: float | None = None
     dev_accuracy: float | None = None
     dev_rmse: float | None = None
+    layers: list | None = None  # with trace=True: the per-layer signals of the epoch's first step (layer_stats)
 
     def to_dict(self) -> dict:
         """The fields that were measured, without `logged`."""
-        return {k: v for k, v in self._asdict().items() if v is not None and k != "logged"}
+        out = {k: v for k, v in self._asdict().items() if v is not None and k != "logged"}
+        if self.layers is not None:
+            out["layers"] = [r if isinstance(r, dict) else r.to_dict() for r in self.layers]
+        return out
 
 
 @dataclass
@@ -146,13 +151,16 @@ def new_state(network, *, optimizer="gd", beta1=0.9, beta2=0.999, epsilon=1e-8, 
 def iter_epochs(network, X, Y, *, epochs: int, learning_rate: float, batch_size="full", l2: float = 0.0,
                 keep_prob=1.0, lr_decay: str = "none", decay_rate: float = 0.0, decay_every: int = 1000,
                 early_stopping: dict | None = None, log_every: int = 1, X_dev=None, Y_dev=None,
-                state: TrainingState | None = None, target_scale=None, **optimizer_options) -> Iterator[EpochResult]:
+                state: TrainingState | None = None, target_scale=None, trace: bool = False,
+                **optimizer_options) -> Iterator[EpochResult]:
     """Train `network` in place from epoch `state.epoch` to `epochs - 1`, yielding each epoch's result.
 
     X (n^[0], m), Y (n^[L], m) or integer labels (1, m); X_dev, Y_dev likewise. Keyword names are
     the config's `train` keys; `optimizer`, `beta1`, `beta2`, `epsilon` go to the optimizer
     when no `state` is given. target_scale (n^[L], 1): the standard deviations of standardised regression
     targets, so that RMSE is reported in the targets' own units (the cost stays the one minimised).
+    trace=True adds `layers` (layer_stats.LayerStats of the epoch's first step) to every logged epoch's
+    result; it reads the network only, so the run stays bit-identical.
     """
     if state is None:
         state = new_state(network, **optimizer_options)
@@ -194,6 +202,7 @@ def iter_epochs(network, X, Y, *, epochs: int, learning_rate: float, batch_size=
         # Early stopping may end the run after this epoch: keep its outputs in case it becomes the last row.
         may_stop = bool(early_stopping) and state.wait + 1 >= early_stopping["patience"]
         batch_costs, outputs, measured = [], [], {}
+        tracer = Tracer() if trace and logged else None
         dev_before = dev  # like the cost, epoch e's dev metrics describe the parameters before its updates
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for idx in batches(m, batch_size, state.rng):
@@ -210,7 +219,13 @@ def iter_epochs(network, X, Y, *, epochs: int, learning_rate: float, batch_size=
                 batch_costs.append((J, Y_t.shape[1]))
                 if logged or may_stop:
                     outputs.append((AL.copy(), Y_t))
-                state.optimizer.step(network.theta, grads.vector(), alpha)
+                if tracer is None:
+                    state.optimizer.step(network.theta, grads.vector(), alpha)
+                else:
+                    tracer.before(network, X_t, grads.dW)
+                    state.optimizer.step(network.theta, grads.vector(), alpha)
+                    measured["layers"] = tracer.after(network)
+                    tracer = None
             _check_parameters(network.theta, epoch, alpha)
         cost = batch_costs[0][0] if len(batch_costs) == 1 else sum(J * n for J, n in batch_costs) / m
         state.costs.append(cost)

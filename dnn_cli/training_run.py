@@ -24,6 +24,7 @@ from .io.modelfile import load_model, load_parameters, save_model
 from .io.outputs import check_distinct_files, same_file
 from .io.rescue import reason, write_or_rescue
 from .io.statefile import restore_state
+from .layer_stats import verdicts as layer_verdicts
 from .pipeline import fit, prepare
 from .training import cost_curve, final_metrics
 
@@ -41,10 +42,11 @@ def _ignore(text: str) -> None:
 
 
 def start_run(config_path, config, *, save=None, init_from=None, resume=None, checkpoint_every=None,
-              metrics_out=None, plot=None, draw_plot=None, report=_ignore) -> TrainingRun:
+              metrics_out=None, plot=None, draw_plot=None, report=_ignore, trace=False) -> TrainingRun:
     """Check the outputs, load the checkpoint to resume (or the parameters to start from), prepare the run.
 
-    `draw_plot(path, prepared)` draws the picture for `plot`. Raises the project's errors for outputs
+    `draw_plot(path, prepared)` draws the picture for `plot`; `trace` records the per-layer signals
+    of the logged epochs (layer_stats) and their verdicts. Raises the project's errors for outputs
     that clash with each other or with an input, and for a checkpoint this config cannot continue.
     """
     check_distinct_files(config_path, config, save=save, init_from=init_from, resume=resume,
@@ -63,7 +65,7 @@ def start_run(config_path, config, *, save=None, init_from=None, resume=None, ch
         check_same_data(model, prepared)
         restore_state(prepared.state, model)
     run = TrainingRun(prepared, config, save=save, checkpoint_every=checkpoint_every, metrics_out=metrics_out,
-                      plot=plot, draw_plot=draw_plot, report=report)
+                      plot=plot, draw_plot=draw_plot, report=report, trace=trace)
     if model is not None and save is not None and same_file(resume, save):
         run.ledger.entries["model"] = Entry(save, model.epoch, written=False)
     return run
@@ -77,15 +79,17 @@ class Finished:
     history: list
     final: dict
     seconds: float
+    verdicts: list | None = None  # a traced run's layer_stats.verdicts
 
 
 class TrainingRun:
     """One training run's checkpoints, stop requests and writes, and what they left on disk."""
 
     def __init__(self, prepared, config, *, save=None, checkpoint_every=None, metrics_out=None, plot=None,
-                 draw_plot=None, report=_ignore):
+                 draw_plot=None, report=_ignore, trace=False):
         self.prepared, self.cfg, self.save_path, self.every = prepared, config, save, checkpoint_every
         self.metrics_out, self.plot, self.draw_plot, self.report = metrics_out, plot, draw_plot, report
+        self.trace = trace
         self.save_existed = save is not None and save.exists()
         self.requests = StopRequests()
         self.ledger = Ledger()
@@ -118,7 +122,8 @@ class TrainingRun:
                 raise StopRun
 
         try:
-            return fit(self.prepared, callback=after_epoch)
+            traced = {"trace": True} if self.trace else {}
+            return fit(self.prepared, callback=after_epoch, **traced)
         except TrainingError:
             kept, save = self.ledger.get("model"), self.save_path
             if save is not None and kept is not None:
@@ -143,10 +148,11 @@ class TrainingRun:
             history, final, seconds, warnings = result.history, result.final, result.seconds, result.warnings
         for warning in warnings:
             self.report(f"warning: {warning}")
+        verdicts = layer_verdicts([(h.epoch, h.layers) for h in history]) if self.trace else None
         failed = not self.write_model(stopped=result is None)
         if self.metrics_out is not None:
             document = metrics_document(self.cfg.to_dict(), history, final, seconds, warnings=warnings,
-                                        curve=cost_curve(state))
+                                        curve=cost_curve(state), verdicts=verdicts)
             failed |= not self.write("metrics", self.metrics_out, lambda path: write_metrics(path, document))
         if self.plot is not None:
             failed |= not self.write("plot", self.plot, lambda path: self.draw_plot(path, prepared))
@@ -154,7 +160,7 @@ class TrainingRun:
         self.phase = "summary"
         if result is None or self.requests.requested:
             self.report(self.stop_report(result is None))
-        return Finished(result, history, final, seconds if result is not None else None)
+        return Finished(result, history, final, seconds if result is not None else None, verdicts)
 
     @property
     def exit_code(self) -> int:

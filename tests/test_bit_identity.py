@@ -28,6 +28,7 @@ EPOCHS = 300
 RUNS = {
     "circles": ("configs/circles.yaml", [], None),
     "deep": ("configs/deep.yaml", [], None),
+    "deep_relu": ("configs/deep_relu.yaml", [], None),
     "flower": ("configs/flower.yaml", [], None),
     "fruit": ("configs/fruit.yaml", [], None),
     "houses": ("configs/houses.yaml", [], None),

@@ -43,6 +43,10 @@ def plot_comparison(path, config, runs, *, source: str = "<config>", title: str 
                             standardizer=prepared.standardizer, title=title)
 
 
+def _value(row, key):
+    return row[key] if isinstance(row, dict) else getattr(row, key)
+
+
 def draw_training(path, prepared) -> None:
     """The cost curve (train, dev every epoch, the best epoch marked) and the model panel in the data's own units."""
     from .. import plotting
@@ -51,7 +55,21 @@ def draw_training(path, prepared) -> None:
     dev_points = [(e, c) for e, c in enumerate(state.dev_costs) if c is not None]
     dev_curve = tuple(zip(*dev_points)) if dev_points else None
     X, y = data_for_plot(prepared)
+    traced = [h for h in state.history if h.layers]
+    gradients = None
+    if traced:  # a --trace run: ||dW^[l]|| per layer over the logged epochs
+        gradients = [h.epoch for h in traced], [[_value(r, "dW_norm") for r in h.layers] for h in traced]
     plotting.training_figure(path, state.costs, dev=dev_curve, best_epoch=state.best_epoch,
-                             network=prepared.network, X=X, y=y,
+                             network=prepared.network, X=X, y=y, gradients=gradients,
                              classes=prepared.train.classes, standardizer=prepared.standardizer,
                              title=f"layers {prepared.network.layers}, {' / '.join(prepared.network.activations)}")
+
+
+def plot_depth(path, experiment) -> None:
+    """The depth experiment's picture: std of Z^[l] against l per scheme, measured and predicted."""
+    from .. import plotting
+
+    results = [(r.scheme.label, [x["l"] for x in r.layers], [x["std_Z"] for x in r.layers],
+                [x["predicted_std_Z"] for x in r.layers]) for r in experiment.schemes]
+    plotting.depth_figure(path, results, title=f"{experiment.depth} {experiment.activation} hidden layers of "
+                                               f"{experiment.width} units: std of Z^[l] at initialisation")

@@ -38,6 +38,9 @@ def command(
         "--plot", help="Draw the cost curve (and the decision boundary for 2 features) to this .png file.")] = None,
     print_config: Annotated[bool, typer.Option("--print-config", help="Print the resolved config and exit.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no tables.")] = False,
+    trace: Annotated[bool, typer.Option(
+        "--trace", help="Per-layer signals at every logged epoch (std of Z/A, dead and saturated units, ||dW||, "
+                        "update ratio) and verdicts.")] = False,
 ) -> None:
     """Train the network of CONFIG and print the cost history, final metrics and parameter shapes."""
     import signal
@@ -55,7 +58,7 @@ def command(
     _check_options(save, init_from, resume, checkpoint_every, metrics_out, plot)
     run = start_run(config, cfg, save=save, init_from=init_from, resume=resume, checkpoint_every=checkpoint_every,
                     metrics_out=metrics_out, plot=plot, draw_plot=draw_training,
-                    report=lambda text: say(f"dnn: {text}"))
+                    report=lambda text: say(f"dnn: {text}"), trace=trace)
     with stop_on_signals(run.requests, lambda: run.phase):
         try:
             progress = _progress(enabled=not quiet)
@@ -105,6 +108,12 @@ def _summary(run, finished) -> None:
     console, state = out(), run.prepared.state
     if finished.history:
         console.print(render.history_table(finished.history, show_lr=run.cfg.train.lr_decay != "none"))
+    if finished.verdicts is not None:
+        from .. import render_layers
+
+        for table in render_layers.trace_tables(finished.history):
+            console.print(table)
+        console.print(render_layers.verdict_lines(finished.verdicts))
     console.print(render.final_table(finished.final, finished.seconds, state.epoch))
     if state.costs:
         console.print(render.cost_line(state.costs))

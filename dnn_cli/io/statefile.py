@@ -77,6 +77,14 @@ def state_arrays(state) -> dict:
     return arrays
 
 
+def _traced_layers(layers, L: int) -> bool:
+    """A traced history row's "layers" (layer_stats.LayerStats.to_dict, one per layer): numbers or null, and g."""
+    return (isinstance(layers, list) and len(layers) == L
+            and all(isinstance(row, dict) and row.get("l") == l and isinstance(row.get("g"), str)
+                    and all(v is None or is_real(v) for k, v in row.items() if k != "g")
+                    for l, row in enumerate(layers, start=1)))
+
+
 def check_state(path, arrays: dict, template: dict, network) -> dict:
     """The training-state arrays of a checkpoint, each checked; JSON ones decoded."""
     epoch = arrays["epoch"]
@@ -87,9 +95,12 @@ def check_state(path, arrays: dict, template: dict, network) -> dict:
             raise TypeError("not a list of objects")
         state["history"] = [EpochResult(**h, logged=True) for h in history]
         for h in state["history"]:
-            values = [v for k, v in h._asdict().items() if k not in ("epoch", "logged") and v is not None]
+            values = [v for k, v in h._asdict().items() if k not in ("epoch", "logged", "layers") and v is not None]
             if not is_int(h.epoch) or not 0 <= h.epoch < max(epoch, 1) or not all(map(is_real, values)):
                 raise TypeError(f"epoch {h.epoch!r}: expected an epoch number below {epoch} and numbers")
+            if h.layers is not None and not _traced_layers(h.layers, network.L):
+                raise TypeError(f"epoch {h.epoch}: 'layers': expected {network.L} objects of per-layer numbers "
+                                "(dnn train --trace)")
     except TypeError as e:
         raise bad(path, "history", f"expected a list of logged epochs ({e})") from None
     rng_state = scalar_json(path, arrays, "rng_state")
