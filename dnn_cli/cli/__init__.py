@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from . import compare_activations, compare_init, datasets, evaluate, gradcheck, init, predict, shapes, train
+from . import compare_activations, compare_init, datasets, evaluate, gradcheck, init, predict, shapes, sweep, train
 from ._common import BROKEN_PIPE, DnnGroup, silence_stdout
 
 app = typer.Typer(
@@ -22,7 +22,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-for module in (train, predict, evaluate, shapes, datasets, init, compare_init, compare_activations, gradcheck):
+for module in (train, predict, evaluate, shapes, datasets, init, compare_init, compare_activations, gradcheck,
+               sweep):
     app.command(module.NAME)(module.command)
 
 
