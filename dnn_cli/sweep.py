@@ -150,7 +150,11 @@ def plan_sweep(config_path, grid: list[GridKey], *, seeds: int = 1, seed: int | 
                 message = str(e)
                 for text in texts:
                     message = message.replace(f"--set {shorten(text, 200)}", f"--grid {shorten(text, 200)}")
-                problems += [line for line in message.splitlines() if line not in problems]
+                # A line about the file's own keys is this combination's doing: say which one.
+                combination = ", ".join(f"--grid {shorten(text, 200)}" for text in texts)
+                lines_ = [line if line.startswith(("--grid", "--set", "--epochs", "--seed")) else
+                          f"with {combination}: {line}" for line in message.splitlines()]
+                problems += [line for line in lines_ if line not in problems]
                 break
             sweep.runs.append(Run(index, s, config))
     if problems:
