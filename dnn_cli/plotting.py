@@ -251,8 +251,10 @@ def sweep_figure(path, sweep, combinations, key: str) -> None:
         hax.set_xlabel(cols.key)
         hax.set_ylabel(rows.key)
         hax.set_title(f"mean {key.replace('_', ' ')}")
+        low, high = image.get_clim()
         for (i, j), v in np.ndenumerate(values):
-            if np.isfinite(v):
-                hax.text(j, i, f"{v:.3g}", ha="center", va="center", color="w", fontsize="small")
+            if np.isfinite(v):  # dark text on the light (high) end of viridis
+                light = high > low and (v - low) / (high - low) > 0.6
+                hax.text(j, i, f"{v:.3g}", ha="center", va="center", color="k" if light else "w", fontsize="small")
     fig.tight_layout()
     _save(fig, path)

@@ -1,8 +1,8 @@
 """A sweep's records summed up per combination: mean and spread over the seeds, sorted, the best marked.
 
 The score that sorts them is the dev metric when the runs have a dev split (accuracy, higher first;
-RMSE, lower first), else the final train cost (lower first). A combination whose runs all diverged or
-failed has no score and comes last.
+RMSE, lower first), else the final train cost (lower first); equal scores go by the train cost. A
+combination whose runs all diverged or failed has no score and comes last.
 """
 
 from __future__ import annotations
@@ -58,10 +58,11 @@ def summarize(sweep, records: dict) -> tuple[list[Combination], str, bool]:
     key, higher = metric_key([r for c in present for r in c.records])
 
     def rank(c: Combination):
-        score = c.mean(key)
+        score, cost = c.mean(key), c.mean("cost")
         if score is None or not math.isfinite(score):
-            return (1, 0.0, c.index)
-        return (0, -score if higher else score, c.index)
+            return (1, 0.0, 0.0, c.index)
+        tie = cost if cost is not None and math.isfinite(cost) else math.inf  # equal dev scores: the lower cost
+        return (0, -score if higher else score, tie, c.index)
 
     return sorted(present, key=rank), key, higher
 

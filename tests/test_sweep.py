@@ -388,3 +388,13 @@ def test_an_unreachable_scheduler_is_an_input_error(cli):
     needs_dask()
     result = cli("sweep", SINE, "--grid", "model.init=he", "--epochs", "5", "--scheduler", "tcp://127.0.0.1:9")
     assert_input_error(result, "cannot reach the Dask scheduler at tcp://127.0.0.1:9")
+
+
+def test_a_readme_sample_needing_a_missing_module_is_kept_as_written(tmp_path):
+    from .test_readme import readme_samples
+
+    text = ("<!-- sample: needs no_such_module.sub -->\n```\n$ dnn datasets\nwhat was there\n```\n<!-- /sample -->\n"
+            "<!-- sample: needs json -->\n```\n$ dnn --version\nold\n```\n<!-- /sample -->\n")
+    regenerated = readme_samples.regenerate(text, tmp_path)
+    assert "$ dnn datasets\nwhat was there\n" in regenerated
+    assert "$ dnn --version\ndnn " in regenerated and "old" not in regenerated

@@ -18,11 +18,11 @@ def sweep_table(sweep, combinations, key: str, *, title: str):
     short = [n.split(".")[-1] for n in names]
     headers = short if len(set(short)) == len(short) else names  # "learning_rate" when no other key ends so
     columns = [("", "left")] + [(h, "left") for h in headers] + [("runs", "right"), ("cost", "right")]
-    columns += [(t, "right") for _, t, _ in score] + [("epochs", "right"), ("seconds", "right")]
+    columns += [(t, "right") for _, t, _ in score] + [("epochs", "right"), ("time", "right")]
     seeds = len(sweep.seeds)
     spread = f"mean ± sd over {seeds} seeds" if seeds > 1 else "one seed"
     ranked = {"dev_accuracy": "dev accuracy", "dev_rmse": "dev RMSE"}.get(key, "final train cost")
-    caption = f"{spread}; sorted by {ranked}; * the best combination"
+    caption = f"{spread}; sorted by {ranked}; * the best combination; time: a run's mean"
     table = _table(title, columns, caption=caption)
     for k, column in enumerate(table.columns):  # the key columns keep their names; numbers may wrap at ±
         column.min_width = max(1, len(str(column.header))) if k <= len(names) + 1 else None
@@ -39,6 +39,6 @@ def sweep_table(sweep, combinations, key: str, *, title: str):
         epochs = [r["epochs"] for r in c.finished]
         seconds = [r["seconds"] for r in c.finished]
         cells.append(f"{sum(epochs) / len(epochs):,.0f}" if epochs else "")
-        cells.append(f"{sum(seconds) / len(seconds):.2f}" if seconds else "")
+        cells.append(f"{sum(seconds) / len(seconds):.2f} s" if seconds else "")
         table.add_row(*(escape(cell) for cell in cells))
     return table
