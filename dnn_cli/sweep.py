@@ -227,13 +227,15 @@ def run_one(config, source: str = "<config>", dataset=None) -> dict:
               "final": {}, "history": [], "curve": [], "parameters_sha256": None, "warnings": []}
     try:
         prepared = prepare(config, source=source, dataset=dataset)
+    except DnnError as e:
+        record.update(status="failed", message=str(e), seconds=time.perf_counter() - start)
+        return record
+    try:
         result = fit(prepared)
     except TrainingError as e:
-        record.update(status="diverged", message=str(e))
-        prepared = locals().get("prepared")
-        if prepared is not None:
-            record["epochs"] = prepared.state.epoch
-            record["curve"] = curve([c for c in prepared.state.costs if math.isfinite(c)])
+        state = prepared.state
+        record.update(status="diverged", message=str(e), epochs=state.epoch,
+                      curve=curve([c for c in state.costs if math.isfinite(c)]))
     except DnnError as e:
         record.update(status="failed", message=str(e))
     else:
