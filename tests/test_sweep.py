@@ -398,3 +398,17 @@ def test_a_readme_sample_needing_a_missing_module_is_kept_as_written(tmp_path):
     regenerated = readme_samples.regenerate(text, tmp_path)
     assert "$ dnn datasets\nwhat was there\n" in regenerated
     assert "$ dnn --version\ndnn " in regenerated and "old" not in regenerated
+
+
+def test_a_run_given_the_data_never_opens_the_data_file(tmp_path):
+    """The client reads a data file once; the workers get its contents and need no shared file system."""
+    shutil.copy(FRUIT, tmp_path / "fruit.yaml")
+    shutil.copy(CONFIGS / "fruit.csv", tmp_path / "fruit.csv")
+    sweep = plan_sweep(tmp_path / "fruit.yaml", parse_grid(["train.learning_rate=0.3"]), epochs=EPOCHS)
+    run = sweep.runs[0]
+    data = read_data(sweep)[data_key(run.config)]
+    expected = run_one(run.config, sweep.source)
+    (tmp_path / "fruit.csv").unlink()
+    record = run_one(run.config, sweep.source, data)
+    assert record["status"] == "finished"
+    assert {k: record[k] for k in COMPARED} == {k: expected[k] for k in COMPARED}

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ._common import Epochs, Overrides, Quiet, Seed, boundary, err, flags, out
+from ._common import Epochs, Overrides, Seed, boundary, err, flags, out
 
 NAME = "sweep"
 WRITE_EVERY = 1.0  # seconds: --out is rewritten at most this often while runs finish (and always at the end)
@@ -37,7 +37,9 @@ def command(
     epochs: Epochs = None,
     seed: Seed = None,
     set_: Overrides = [],
-    quiet: Quiet = False,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="Print nothing on stdout (errors still go to stderr); useful with --out, --save-best, "
+                              "--plot.")] = False,
 ) -> None:
     """Train CONFIG for every combination of the --grid values and every seed, in parallel, and rank them."""
     import time
