@@ -24,7 +24,9 @@ from .errors import UsageError
 from .sweep import data_key, run_one
 
 INSTALL = "pip install -e '.[sweep]' (or pip install 'dask[distributed]')"
-RETRIES = 2  # a run whose worker dies is tried again elsewhere, this many times
+# A run that raises (not a diverged run: that is a record) is tried again this many times. A run whose worker dies
+# is rescheduled by Dask itself, until it has seen distributed.scheduler.allowed-failures deaths (3 by default).
+RETRIES = 2
 CONNECT_SECONDS = 10
 
 
@@ -139,7 +141,7 @@ def finished(client, futures: dict):
             error = future.exception()
             if type(error).__name__ != "KilledWorker":
                 raise error
-            record = {"seed": run.seed, "status": "failed", "message": f"its worker died {RETRIES + 1} times ({error})",
+            record = {"seed": run.seed, "status": "failed", "message": f"the workers running it kept dying ({error})",
                       "epochs": 0, "seconds": None, "final": {}, "history": [], "curve": [],
                       "parameters_sha256": None, "warnings": []}
         else:

@@ -412,3 +412,30 @@ def test_a_run_given_the_data_never_opens_the_data_file(tmp_path):
     record = run_one(run.config, sweep.source, data)
     assert record["status"] == "finished"
     assert {k: record[k] for k in COMPARED} == {k: expected[k] for k in COMPARED}
+
+
+@pytest.mark.slow
+def test_a_worker_that_dies_has_its_runs_retried_elsewhere():
+    needs_dask()
+    from dnn_cli.sweep_engine import Engine, finished, submit
+
+    sweep = plan_sweep(SINE, parse_grid(["train.learning_rate=0.01,0.02"]), seeds=3, epochs=1500)
+    engine = Engine(workers=2).start()
+    try:
+        client = engine.client()
+        futures = submit(client, sweep, sweep.runs, {})
+        deadline = time.monotonic() + 60
+        while not client.processing() or not any(client.processing().values()):  # a run under way somewhere
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        busy = next(address for address, keys in client.processing().items() if keys)
+        pid = client.run(os.getpid, workers=[busy])[busy]
+        os.kill(pid, signal.SIGKILL)
+        records = {run.seed + 10 * run.combination: record for run, record in finished(client, futures)}
+    finally:
+        engine.close()
+    assert len(records) == 6
+    for run in sweep.runs:
+        expected = run_one(run.config, sweep.source)
+        record = records[run.seed + 10 * run.combination]
+        assert {k: record[k] for k in COMPARED} == {k: expected[k] for k in COMPARED}
