@@ -153,7 +153,9 @@ def _best_text(sweep, records) -> str:
     if top is None:
         return ""
     values = ", ".join(f"{k.split('.')[-1]}={value_text(v)}" for k, v in top.values.items())
-    return f"best {values}: {key} {top.mean(key):.4f}"
+    score = top.mean(key)
+    shown = {"dev_accuracy": f"dev acc {100 * score:.2f} %", "dev_rmse": f"dev RMSE {score:.4f}"}
+    return f"best {values}: {shown.get(key, f'cost {score:.4f}')}"
 
 
 def _write_out(out_path, sweep, records, kept) -> None:
