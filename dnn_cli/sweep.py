@@ -131,37 +131,50 @@ def plan_sweep(config_path, grid: list[GridKey], *, seeds: int = 1, seed: int | 
     path = Path(config_path)
     source = str(path)
     raw, lines = parse_yaml(read_config_text(path), source)
+    raw = {} if raw is None else raw
     if not isinstance(raw, dict):
-        raw = {} if raw is None else raw
-    base = config_from_dict(raw, source=source, lines=lines, base=path.parent, overrides=overrides, epochs=epochs,
-                            seed=seed)
-    first = base.seed
+        raise ConfigError(f"{source}:1: expected a mapping of keys (seed, data, model, train), "
+                          f"got {type(raw).__name__}")
     choices = _choices(grid)
     combinations = [{g.key: g.values[i] for g, i in zip(grid, choice)} for choice in choices]
-    sweep = Sweep(source, grid, combinations, [first + k for k in range(seeds)])
+    sweep = Sweep(source, grid, combinations, [])
+    try:  # the config's own problems (those the grid does not fix) are reported once, as `dnn train` reports them
+        config_from_dict(raw, source=source, lines=lines, base=path.parent, overrides=overrides, epochs=epochs,
+                         seed=seed)
+        own = set()
+    except ConfigError as e:
+        own = set(str(e).splitlines())
     problems = []
     for index, choice in enumerate(choices):
         texts = [f"{g.key}={g.texts[i]}" for g, i in zip(grid, choice)]
-        for s in sweep.seeds:
+        first = seed  # the flag, else the combination's own seed (the config's, or --set seed=...)
+        for k in range(seeds):
             try:
                 config = config_from_dict(raw, source=source, lines=lines, base=path.parent,
-                                          overrides=[*overrides, *texts], epochs=epochs, seed=s)
+                                          overrides=[*overrides, *texts], epochs=epochs,
+                                          seed=None if first is None else first + k)
             except ConfigError as e:
-                message = str(e)
-                for text in texts:
-                    message = message.replace(f"--set {shorten(text, 200)}", f"--grid {shorten(text, 200)}")
-                # A line about the file's own keys is this combination's doing: say which one.
-                combination = ", ".join(f"--grid {shorten(text, 200)}" for text in texts)
-                lines_ = [line if line.startswith(("--grid", "--set", "--epochs", "--seed")) else
-                          f"with {combination}: {line}" for line in message.splitlines()]
-                problems += [line for line in lines_ if line not in problems]
+                problems += [line for line in _grid_lines(str(e), texts, own) if line not in problems]
                 break
-            sweep.runs.append(Run(index, s, config))
+            first = config.seed if first is None else first
+            sweep.runs.append(Run(index, config.seed, config))
+    if sweep.runs:
+        sweep.seeds = [run.seed for run in sweep.runs if run.combination == sweep.runs[0].combination]
     if problems:
         if len(problems) > MAX_MESSAGES:
             problems[MAX_MESSAGES:] = [f"{source}: and {len(problems) - MAX_MESSAGES:,} more problems"]
         raise ConfigError("\n".join(problems))
     return sweep
+
+
+def _grid_lines(message: str, texts: list[str], own: set) -> list[str]:
+    """A combination's config problems naming its --grid values: a value's own problem as '--grid KEY=VALUE: ...',
+    one the values cause in the file's keys as 'with --grid ..., --grid ...: ...'; the config's `own` as they are."""
+    for text in texts:
+        message = message.replace(f"--set {shorten(text, 200)}", f"--grid {shorten(text, 200)}")
+    combination = ", ".join(f"--grid {shorten(text, 200)}" for text in texts)
+    return [line if line in own or line.startswith(("--grid", "--set", "--epochs", "--seed")) else
+            f"with {combination}: {line}" for line in message.splitlines()]
 
 
 def data_key(config) -> tuple | None:

@@ -95,6 +95,20 @@ def test_every_combination_is_validated_before_any_run():
     assert any(line.startswith("--grid train.learning_rate=-1: train.learning_rate:") for line in lines), lines
 
 
+def test_the_configs_own_problem_is_reported_once_and_one_the_grid_fixes_is_not(tmp_path):
+    text = SINE.read_text()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("  noise: 0.1\n", "  noise: 0.1\n  nosie: 2\n"))
+    with pytest.raises(ConfigError) as e:
+        plan_sweep(bad, parse_grid(["model.init=he,xavier"]))
+    lines = str(e.value).splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"{bad}:9: data.nosie: unknown key 'nosie'; did you mean 'noise'?")
+    without_layers = tmp_path / "no-layers.yaml"
+    without_layers.write_text(text.replace("  layers: [1, 20, 20, 1]\n", ""))
+    sweep = plan_sweep(without_layers, parse_grid(["model.layers=[1,8,8,1],[1,4,4,1]"]))
+    assert [run.config.model.layers for run in sweep.runs] == [[1, 8, 8, 1], [1, 4, 4, 1]]
+
+
 def test_layers_that_do_not_fit_the_data_are_refused_before_any_run():
     sweep = plan_sweep(SINE, parse_grid(["model.layers=[1,8,8,1],[2,8,8,1]"]))
     with pytest.raises(ConfigError, match=r"model.layers\[0\]: n\^\[0\] = 2 but the data"):
