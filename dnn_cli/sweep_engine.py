@@ -79,8 +79,11 @@ class Engine:
         if self.scheduler is not None:
             self._client = Client(self.scheduler, timeout=CONNECT_SECONDS, set_as_default=False)
             return
+        # No dashboard, and the scheduler's small HTTP server on any free port of 127.0.0.1: its default port
+        # 8787 may be taken (another cluster), and Dask would warn about it.
         self._cluster = LocalCluster(n_workers=self.workers or default_workers(), threads_per_worker=1,
-                                     processes=True, dashboard_address=None, silence_logs=logging.ERROR)
+                                     processes=True, dashboard_address=None, silence_logs=logging.ERROR,
+                                     scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"})
         self._client = Client(self._cluster, set_as_default=False)
 
     def client(self):
