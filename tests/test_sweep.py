@@ -293,6 +293,17 @@ def test_the_same_command_with_the_same_out_skips_the_runs_there(cli, local_swee
 
 
 @pytest.mark.slow
+def test_a_sweep_whose_runs_all_diverge_saves_no_best(cli, tmp_path):
+    needs_dask()
+    best = tmp_path / "best.yaml"
+    result = cli("sweep", SINE, "--grid", "train.learning_rate=10,20", "--epochs", EPOCHS, "--workers", "1",
+                 "--save-best", best)
+    assert result.exit_code == 0, result.output
+    assert "0/1 (1 diverged)" in result.stdout
+    assert f"no run finished: nothing saved to {best}" in result.stdout and not best.exists()
+
+
+@pytest.mark.slow
 def test_file_data_is_read_once_and_sent_to_the_workers(cli, tmp_path):
     needs_dask()
     out = tmp_path / "fruit.csv"

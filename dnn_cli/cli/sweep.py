@@ -191,6 +191,8 @@ def _report(sweep, records, out_path, save_best, plot, quiet, where, from_file, 
     if save_best is not None and top is not None:
         atomic_write(save_best, sweep.combination_config(top.index).to_yaml().encode(), "config")
         console.print(f"saved the best combination's config to {save_best}")
+    elif save_best is not None:
+        console.print(f"no run finished: nothing saved to {save_best}")
     if plot is not None and combinations:
         from .. import plotting
 
