@@ -8,6 +8,7 @@ Run from the repository root:
     python benchmarks/bench.py --quick    # a smoke run: fewer epochs and runs (about 1 minute)
     python benchmarks/bench.py --cli      # only the CLI against the library and bare start-ups (about 1 minute)
     python benchmarks/bench.py --reader   # only the CSV reader against numpy.loadtxt (benchmarks/reader.py)
+    python benchmarks/bench.py --sweep    # only dnn sweep on Dask against one process, Dask's costs (about 1 minute)
 
 Not part of the test suite: nothing here asserts a time. See benchmarks/README.md.
 """
@@ -572,6 +573,9 @@ def main(argv=None) -> int:
                         help="only the CLI's ratios: per epoch against fit, start-up against bare start-ups")
     parser.add_argument("--reader", action="store_true",
                         help="only the CSV reader: dnn train on a 200,000 x 20 CSV against numpy.loadtxt")
+    parser.add_argument("--sweep", action="store_true",
+                        help="only dnn sweep: 2 workers against 1 and against one process; Dask's start-up and per-run "
+                             "cost (needs the sweep extra)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--problem", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--epochs", type=int, help=argparse.SUPPRESS)
@@ -588,6 +592,13 @@ def main(argv=None) -> int:
         worker(args.worker, args.problem, args.epochs, args.runs, args.warmup_epochs, args.out)
         return 0
 
+    if args.sweep:
+        from bench_sweep import sweep_times  # benchmarks/ is this script's folder, first on sys.path
+
+        report = {"machine": machine(), "sweep": sweep_times(1)}
+        if args.json:
+            args.json.write_text(json.dumps(report, indent=1, default=str))
+        return 0
     if args.cli:
         report = {"machine": machine(), "cli": cli_ratios(3 if args.quick else 5)}
         if args.json:

@@ -203,11 +203,19 @@ def train_split(config, source: str = "<config>", *, file_data: Dataset | None =
     return split(dataset, config.data.dev_fraction, data_rng)[0]
 
 
-def prepare(config, *, source: str = "<config>", parameters: dict | None = None) -> Prepared:
-    """Data, splits, scaling and a network (new from the init scheme, or from `parameters`)."""
+def prepare(config, *, source: str = "<config>", parameters: dict | None = None,
+            dataset: Dataset | None = None) -> Prepared:
+    """Data, splits, scaling and a network (new from the init scheme, or from `parameters`).
+
+    `dataset`: the config's data file, already read (`load_dataset`), e.g. by a sweep's client for its
+    workers. Reading a file draws nothing from the data stream, so the run is the same either way.
+    """
     data_rng, init_rng, train_rng = streams(config)
     dtype = np.dtype(config.train.dtype)
-    dataset = load_dataset(config, data_rng, source)
+    if dataset is None:
+        dataset = load_dataset(config, data_rng, source)
+    elif not config.data.is_file():  # a built-in dataset is drawn from the stream: it must be drawn here
+        raise ValueError("prepare(dataset=...) takes a data file's contents only")
     if dataset.raw is None:
         check_layers_match_data(config, dataset, source)
     t = config.train

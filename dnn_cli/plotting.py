@@ -252,3 +252,53 @@ def compare_figure(runs, path, *, X=None, y=None, classes=None, standardizer=Non
         fig.suptitle(title)
     fig.tight_layout()
     _save(fig, path)
+
+
+def sweep_figure(path, sweep, combinations, key: str) -> None:
+    """A sweep's mean cost curve per combination; with two grid keys, beside it a heat map of `key`'s mean.
+
+    combinations: `sweep_results.Combination`s; key: the final metric that ranks them ("dev_accuracy", "cost"...).
+    """
+    from .sweep_results import mean_curve, value_text
+
+    new = _figure_class()
+    grid = sweep.grid
+    heat = len(grid) == 2
+    fig = new(2 if heat else 1)
+    ax = fig.add_subplot(1, 2 if heat else 1, 1)
+    costs = []
+    for k, c in enumerate(sorted(combinations, key=lambda c: c.index)):
+        points = mean_curve(c)
+        if not points:
+            continue
+        label = ", ".join(f"{name.split('.')[-1]}={value_text(v)}" for name, v in c.values.items())
+        ax.plot([e for e, _ in points], [j for _, j in points], label=label, color=f"C{k % 10}")
+        costs += [j for _, j in points if np.isfinite(j)]
+    if costs and min(costs) > 0 and max(costs) / min(costs) > 100:
+        ax.set_yscale("log")
+    _cost_axes(ax, f"mean cost J per epoch over {len(sweep.seeds)} seed{'s' if len(sweep.seeds) != 1 else ''}")
+    ax.legend(loc="best", fontsize="x-small")
+    if heat:
+        rows, cols = grid
+        values = np.full((len(rows.values), len(cols.values)), np.nan)
+        by_index = {c.index: c for c in combinations}
+        for index in range(len(rows.values) * len(cols.values)):
+            c = by_index.get(index)
+            mean = c.mean(key) if c is not None else None
+            if mean is not None:
+                values[index // len(cols.values), index % len(cols.values)] = mean
+        hax = fig.add_subplot(1, 2, 2)
+        image = hax.imshow(values, cmap="viridis", aspect="auto")
+        fig.colorbar(image, ax=hax)
+        hax.set_xticks(range(len(cols.texts)), labels=list(cols.texts))
+        hax.set_yticks(range(len(rows.texts)), labels=list(rows.texts))
+        hax.set_xlabel(cols.key)
+        hax.set_ylabel(rows.key)
+        hax.set_title(f"mean {key.replace('_', ' ')}")
+        low, high = image.get_clim()
+        for (i, j), v in np.ndenumerate(values):
+            if np.isfinite(v):  # dark text on the light (high) end of viridis
+                light = high > low and (v - low) / (high - low) > 0.6
+                hax.text(j, i, f"{v:.3g}", ha="center", va="center", color="k" if light else "w", fontsize="small")
+    fig.tight_layout()
+    _save(fig, path)

@@ -7,6 +7,8 @@ A sample is a code block between two markers:
 
     <!-- sample -->                       every `$ dnn ...` line, then its output in full
     <!-- sample: first N lines -->        each command's output cut to its first N lines, then `...`
+    <!-- sample: needs MODULE -->         run only where the optional MODULE (e.g. dask) is installed; elsewhere
+                                          the block is kept as written (and so matches)
     <!-- sample: stderr, Ctrl-C once FILE exists -->  the first command gets SIGINT (a Ctrl-C) as soon as
                                           FILE (its first checkpoint) exists; only stderr is shown (the
                                           summary tables on stdout are left out)
@@ -50,6 +52,7 @@ SAMPLE = re.compile(r"<!-- sample(?::(?P<options>[^>]*))? -->\n```[^\n]*\n(?P<bo
 REFERENCE = re.compile(r"(<!-- config-reference -->\n```yaml\n)(?P<body>.*?)(```\n<!-- /config-reference -->)", re.S)
 FIRST_LINES = re.compile(r"first (\d+) lines")
 CTRL_C = re.compile(r"Ctrl-C once (\S+) exists")
+NEEDS = re.compile(r"needs ([\w.]+)")
 
 
 @dataclass
@@ -102,6 +105,19 @@ def run(command: str, workdir: Path, *, interrupt_once: str | None = None, stder
     return "\n".join(line.rstrip() for line in output.splitlines())
 
 
+def missing_module(sample: Sample) -> bool:
+    """Whether the sample needs an optional module that is not installed here."""
+    import importlib.util
+
+    needs = NEEDS.search(sample.options)
+    if needs is None:
+        return False
+    try:
+        return importlib.util.find_spec(needs[1]) is None
+    except ModuleNotFoundError:  # its parent package is missing
+        return True
+
+
 def render(sample: Sample, workdir: Path) -> str:
     """The block's new body: each `$ ` line followed by its output."""
     first = FIRST_LINES.search(sample.options)
@@ -133,7 +149,7 @@ def regenerate(text: str, workdir: Path) -> str:
     pieces, end = [], 0
     for sample in samples(text):
         start, stop = sample.span
-        pieces += [text[end:start], render(sample, workdir)]
+        pieces += [text[end:start], text[start:stop] if missing_module(sample) else render(sample, workdir)]
         end = stop
     text = "".join(pieces) + text[end:]
     reference = reference_yaml()

@@ -20,6 +20,7 @@ from . import (
     schema,
     shapes,
     show,
+    sweep,
     train,
 )
 from ._common import BROKEN_PIPE, DnnGroup, silence_stdout
@@ -36,7 +37,7 @@ app = typer.Typer(
 )
 
 for module in (train, predict, evaluate, shapes, datasets, init, compare_init, compare_activations, gradcheck,
-               show, export, schema):
+               show, export, schema, sweep):
     app.command(module.NAME)(module.command)
 
 

@@ -26,6 +26,13 @@ def training_bar(console, *, enabled: bool, refresh_per_second: float) -> Progre
     )
 
 
+def runs_bar(console, *, enabled: bool) -> Progress:
+    """A sweep's runs n/N, the best combination so far, time left; disabled unless `enabled` and a terminal."""
+    return Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
+                    TimeRemainingColumn(), TextColumn("{task.fields[best]}"), console=console, transient=True,
+                    disable=not (enabled and console.is_terminal))
+
+
 def entries_bar(console) -> Progress:
     """gradcheck's entries n/N and time left; disabled unless the console is a terminal."""
     return Progress(TextColumn("gradcheck"), BarColumn(), MofNCompleteColumn(), TextColumn("entries"),

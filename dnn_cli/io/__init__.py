@@ -12,4 +12,5 @@ outputs.py   outputs that must be distinct files (and not an input), the model's
 rescue.py    a result whose write failed, kept in a new file next to the path or in the temp folder
 metricsfile.py  metrics as JSON or CSV
 configfile.py   the text of a config file
+sweepfile.py    a sweep's results (dnn sweep --out): every run's record as JSON or CSV, read back to resume
 """
