@@ -28,8 +28,10 @@ except ImportError:  # pragma: no cover - older typer on the real click
 BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of stdout went away (`dnn train ... | head -2`)
 
 # The arguments and options several commands share, declared once.
-DemoConfig = Annotated[Optional[Path], typer.Argument(help="The YAML config (default: a built-in demo).")]
-ModelFile = Annotated[Path, typer.Argument(help="The model .npz written by `dnn train --save`.")]
+ConfigFile = Annotated[Path, typer.Argument(metavar="CONFIG", help="The YAML config.")]
+DemoConfig = Annotated[Optional[Path], typer.Argument(
+    metavar="CONFIG", help="The YAML config (default: a built-in demo).")]
+ModelFile = Annotated[Path, typer.Argument(metavar="MODEL", help="The model .npz written by `dnn train --save`.")]
 ByPosition = Annotated[bool, typer.Option(
     "--by-position", help="Take a CSV's columns in file order (the label by name, else the last) instead of matching "
                           "the model's feature names.")]

@@ -15,7 +15,7 @@ NAME = "evaluate"
 @boundary
 def command(
     model: ModelFile,
-    data: Annotated[Path, typer.Argument(help="A labelled .csv (header row) or .npz (X and y).")],
+    data: Annotated[Path, typer.Argument(metavar="DATA", help="A labelled .csv (header row) or .npz (X and y).")],
     json_: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
     by_position: ByPosition = False,
 ) -> None:

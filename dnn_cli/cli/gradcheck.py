@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ._common import Overrides, Seed, boundary, err, out
+from ._common import ConfigFile, Overrides, Seed, boundary, err, out
 
 NAME = "gradcheck"
 # What to add to a note about one of gradcheck_config's parameters: the flag that sets it.
@@ -16,7 +15,7 @@ HINTS = {"every_entry": "--all checks every entry", "epsilon": "a larger --epsil
 
 @boundary
 def command(
-    config: Annotated[Path, typer.Argument(help="The YAML config.")],
+    config: ConfigFile,
     m: Annotated[int, typer.Option("--m", help="How many training samples to check on.")] = 32,
     epsilon: Annotated[float, typer.Option("--epsilon", help="The finite-difference step.")] = 1e-7,
     seed: Seed = None,

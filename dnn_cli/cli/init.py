@@ -18,6 +18,7 @@ NAME = "init"
 @boundary
 def command(
     path: Annotated[Optional[Path], typer.Argument(
+        metavar="PATH",
         help="Where to write the config (.yaml); with --data, default: the data file's name with .yaml.")] = None,
     data: Annotated[Optional[Path], typer.Option(
         "--data", help="Infer n^[0], the task, the output layer and the loss from this CSV.")] = None,

@@ -15,7 +15,8 @@ NAME = "predict"
 @boundary
 def command(
     model: ModelFile,
-    data: Annotated[Path, typer.Argument(help="A .csv (header row) or .npz (X, optionally y); labels are ignored.")],
+    data: Annotated[Path, typer.Argument(
+        metavar="DATA", help="A .csv (header row) or .npz (X, optionally y); labels are ignored.")],
     proba: Annotated[bool, typer.Option("--proba", help="Class probabilities, one column per class.")] = False,
     out_: Annotated[Optional[Path], typer.Option("--out", help="Write the CSV to this file instead of stdout.")] = None,
     by_position: ByPosition = False,

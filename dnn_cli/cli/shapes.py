@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from ._common import Overrides, boundary, out
+from ._common import ConfigFile, Overrides, boundary, out
 
 NAME = "shapes"
 
 
 @boundary
 def command(
-    config: Annotated[Path, typer.Argument(help="The YAML config.")],
+    config: ConfigFile,
     m: Annotated[Optional[int], typer.Option("--m", help="The batch size m to show (default: the config's).")] = None,
     set_: Overrides = [],
 ) -> None:

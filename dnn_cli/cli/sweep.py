@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ._common import Epochs, Overrides, Seed, boundary, err, flags, out
+from ._common import ConfigFile, Epochs, Overrides, Seed, boundary, err, flags, out
 
 NAME = "sweep"
 WRITE_EVERY = 1.0  # seconds: --out is rewritten at most this often while runs finish (and always at the end)
@@ -16,7 +16,7 @@ INTERRUPTED = 130  # 128 + SIGINT
 
 @boundary
 def command(
-    config: Annotated[Path, typer.Argument(help="The YAML config.")],
+    config: ConfigFile,
     grid: Annotated[list[str], typer.Option(
         "--grid", metavar="KEY=V1,V2,...",
         help="A key and its values, each read as YAML like --set (a list is written [2,4,1], so "

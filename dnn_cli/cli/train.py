@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ._common import Epochs, Overrides, Seed, boundary, err, out
+from ._common import ConfigFile, Epochs, Overrides, Seed, boundary, err, out
 
 NAME = "train"
 UPDATES_PER_SECOND = 4  # of the progress bar, at most
@@ -19,7 +19,7 @@ UPDATES_PER_SECOND = 4  # of the progress bar, at most
 
 @boundary
 def command(
-    config: Annotated[Path, typer.Argument(help="The YAML config.")],
+    config: ConfigFile,
     epochs: Epochs = None,
     lr: Annotated[Optional[float], typer.Option("--lr", help="Override train.learning_rate.")] = None,
     seed: Seed = None,
