@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import signal
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,15 @@ from dnn_cli.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
+
+# The suite may be started with SIGINT, SIGTERM or SIGHUP ignored (as a background job, or under nohup), and dnn
+# keeps a signal its process was told to ignore. The signal tests exercise dnn as a terminal starts it: with the
+# usual dispositions here, and so in every process the tests start.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+for _name in ("SIGTERM", "SIGHUP"):
+    if hasattr(signal, _name) and signal.getsignal(getattr(signal, _name)) is signal.SIG_IGN:
+        signal.signal(getattr(signal, _name), signal.SIG_DFL)
 
 # Optional packages: a test that needs one skips with this reason when it is missing (the README's test command
 # runs in a bare venv without them; CI installs them and runs everything).
