@@ -23,6 +23,9 @@ from .initializers import initialize
 from .losses import resolve_loss
 from .parameters import n_parameters, parameter_views
 
+# Samples per pass of predict_proba: a large m never holds more than this many columns of a hidden layer.
+PREDICT_COLUMNS = 1 << 16
+
 
 class Cache(NamedTuple):
     """What layer l's forward step keeps for backprop: A^[l-1], Z^[l], A^[l] = g^[l](Z^[l]).
@@ -268,15 +271,29 @@ class Network:
         return Gradients(dW, db)
 
     def predict_proba(self, X):
-        """A^[L] for X (n^[0], m) without keeping caches.
+        """A^[L] for X (n^[0], m) without keeping caches, PREDICT_COLUMNS samples at a time.
 
-        Products beyond the dtype's range saturate to +-inf without NumPy's RuntimeWarning: a bounded g
-        maps them to its limits, and callers report an output that is still not finite in their own words.
+        Each layer's Z^[l] = W^[l] A^[l-1] + b^[l] is formed in one array and g^[l] applied over it (the
+        activation's in-place form, the same numbers), so a large m costs the inputs and A^[L] and little
+        more. Products beyond the dtype's range saturate to +-inf without NumPy's RuntimeWarning: a bounded
+        g maps them to its limits, and callers report an output that is still not finite in their own words.
         """
+        X = np.asarray(X)
+        m = X.shape[1]
+        if m <= PREDICT_COLUMNS:
+            return self._predict_block(X)
+        AL = np.empty((self.layers[-1], m), dtype=self.dtype)
+        for start in range(0, m, PREDICT_COLUMNS):
+            AL[:, start:start + PREDICT_COLUMNS] = self._predict_block(X[:, start:start + PREDICT_COLUMNS])
+        return AL
+
+    def _predict_block(self, X):
         A = np.asarray(X, dtype=self.dtype)
         with np.errstate(over="ignore", invalid="ignore"):
             for W, b, g in zip(self.W, self.b, self.g):
-                A = g(W @ A + b)
+                Z = W @ A
+                Z += b
+                A = g(Z) if g.in_place is None else g.in_place.g_(Z, 0.0)
         return A
 
     def predict(self, X):

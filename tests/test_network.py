@@ -198,3 +198,23 @@ def test_one_step_matches_pytorch_autograd(hidden, output):
     for P, T in zip(ours, params):
         expected = (T - alpha * T.grad).detach().numpy()
         np.testing.assert_allclose(P, expected, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("hidden, output", [("tanh", "sigmoid"), ("relu", "softmax"), ("leaky_relu", "linear"),
+                                            ("sigmoid", "sigmoid"), ("linear", "softmax")])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_predict_proba_in_blocks_is_the_formula_bit_for_bit(monkeypatch, hidden, output, dtype):
+    """A large m is predicted PREDICT_COLUMNS samples at a time, each layer in place: A^[L] is unchanged."""
+    import dnn_cli.network as network_module
+
+    rng = np.random.default_rng(5)
+    layers = [3, 6, 5, 4 if output == "softmax" else 1]
+    net = Network.initialize(layers, [hidden, hidden, output], "he", rng=rng, dtype=dtype)
+    X = np.asfortranarray(rng.standard_normal((3, 103)))
+    A = X.astype(dtype)
+    for W, b, g in zip(net.W, net.b, net.g):
+        A = g(W @ A + b)
+    monkeypatch.setattr(network_module, "PREDICT_COLUMNS", 16)
+    np.testing.assert_array_equal(net.predict_proba(X), A)
+    monkeypatch.setattr(network_module, "PREDICT_COLUMNS", 1 << 16)
+    np.testing.assert_array_equal(net.predict_proba(X), A)
