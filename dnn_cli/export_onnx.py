@@ -26,7 +26,8 @@ PROBE_SAMPLES = 64  # inputs onnxruntime runs after export, compared with dnn's 
 
 # The members of a loaded model (io.modelfile.Model) this exporter knows how to carry into the graph. A model
 # with anything else (e.g. encoders of categorical inputs) is refused rather than exported without it.
-EXPORTED = {"path", "network", "config", "classes", "features", "standardizer", "state", "format_version"}
+EXPORTED = {"path", "network", "config", "classes", "features", "standardizer", "target_scaler", "state",
+            "format_version"}
 ACTIVATION_OPS = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu", "leaky_relu": "LeakyRelu",
                   "linear": "Identity", "softmax": "Softmax"}
 
@@ -111,7 +112,14 @@ def build_onnx(model):
         A = out
 
     outputs = []
-    if not network.is_classifier:
+    if not network.is_classifier and model.target_scaler is not None:
+        # The network learnt standardised targets: A^[L] y_std + y_mean in their own units, as dnn predict does.
+        y_std = constant("y_std", model.target_scaler.std[:, 0].astype(dtype))
+        y_mean = constant("y_mean", model.target_scaler.mean[:, 0].astype(dtype))
+        nodes += [helper.make_node("Mul", [A, y_std], ["A_in_units"]),
+                  helper.make_node("Add", ["A_in_units", y_mean], ["prediction"])]
+        outputs.append(helper.make_tensor_value_info("prediction", element, ["N", n_L]))
+    elif not network.is_classifier:
         nodes.append(helper.make_node("Identity", [A], ["prediction"]))
         outputs.append(helper.make_tensor_value_info("prediction", element, ["N", n_L]))
     else:
@@ -154,6 +162,8 @@ def metadata(model) -> dict[str, str]:
                              "transposed",
              "standardized": "true (x_mean, x_std folded into the graph)" if model.standardizer is not None
              else "false",
+             "targets_standardized": "true (y_std, y_mean folded into the graph: predictions in the targets' "
+                                     "units)" if model.target_scaler is not None else "false",
              "config": json.dumps(model.config.to_dict())}
     if model.features is not None:
         props["features"] = json.dumps(list(model.features))

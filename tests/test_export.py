@@ -51,7 +51,8 @@ def onnx_modules():
     return onnx, onnxruntime
 
 
-def write_model(tmp_path, hidden="tanh", task="binary", dtype="float64", standardize=True, m=60, seed=0):
+def write_model(tmp_path, hidden="tanh", task="binary", dtype="float64", standardize=True, m=60, seed=0,
+                target_scaler=None):
     """A training CSV (features on very different scales) and a model file for it, written as `dnn train --save`
     writes one; parameters at scale 1 so that every activation works on both sides of its bends."""
     rng = np.random.default_rng(seed)
@@ -79,7 +80,8 @@ def write_model(tmp_path, hidden="tanh", task="binary", dtype="float64", standar
     config = {"seed": 0, "data": {"source": str(data), "label": "label", "standardize": standardize},
               "model": {"layers": layers, "activations": [hidden, hidden, output]}, "train": {"dtype": dtype}}
     path = tmp_path / "model.npz"
-    save_model(path, network, config, classes=classes, standardizer=standardizer, features=features)
+    save_model(path, network, config, classes=classes, standardizer=standardizer, features=features,
+               target_scaler=target_scaler)
     return path, data
 
 
@@ -257,3 +259,21 @@ def test_the_weights_fine_tune_in_pytorch_as_the_readme_shows(tmp_path):
     before.backward()
     optimizer.step()
     assert loss().item() < before.item()
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_a_regression_on_standardised_targets_predicts_in_their_units(cli, tmp_path, dtype):
+    """data.standardize_target (the default for regression on a file): y_std and y_mean go into the graph."""
+    onnx_modules()
+    scaler = Standardizer(np.array([[250.0]]), np.array([[40.0]]))
+    model, data = write_model(tmp_path, "relu", "regression", dtype, target_scaler=scaler)
+    assert load_model(model).target_scaler is not None
+    out = tmp_path / "model.onnx"
+    result = cli("export", model, out)
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(data.open()))[1:]
+    X_rows = [[float(v) for v in row[:3]] for row in rows]
+    got = run(out, X_rows, dtype)["prediction"]
+    expected = np.array(predicted(cli, model, data)[1:], dtype=np.float64)
+    assert np.abs(expected - 250.0).max() > 10  # in the targets' units, not standardised ones
+    assert_close(got, expected, dtype, 40.0 * term_scale(model, X_rows) + 250.0)
