@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "dnn_cli"
-PRESENTATION = {"render.py", "render_model.py", "render_layers.py", "plotting.py", "__main__.py"}
+PRESENTATION = {"render.py", "plotting.py", "__main__.py"}
 CORE = sorted(p for p in PACKAGE.rglob("*.py")
               if p.name not in PRESENTATION and "cli" not in p.relative_to(PACKAGE).parts)
 UI_PACKAGES = {"typer", "rich", "matplotlib", "click"}

@@ -97,12 +97,12 @@ def command(
 
 def _depth(config, schemes, depth, width, activation, repeats, epochs, seed, set_, metrics_out, plot, quiet) -> None:
     """`compare-init CONFIG --depth D --width N [--activation g]`: the depth experiment."""
-    from .. import render_layers
     from ..config import load_config
     from ..depth_experiment import deep_config, depth_experiment, hidden_activation
     from ..errors import UsageError
     from ..init_comparison import parse_schemes
     from ..io.metricsfile import write_metrics
+    from . import _render_layers as render_layers
     from ._plots import check_plot_option, plot_depth
 
     if depth is None:

@@ -25,7 +25,7 @@ def command(
     if json_:
         typer.echo(json.dumps(summary, indent=2))
         return
-    from ..render_model import model_tables
+    from ._render_model import model_tables
 
     console = out()
     for table in model_tables(summary):

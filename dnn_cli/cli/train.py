@@ -109,7 +109,7 @@ def _summary(run, finished) -> None:
     if finished.history:
         console.print(render.history_table(finished.history, show_lr=run.cfg.train.lr_decay != "none"))
     if finished.verdicts is not None:
-        from .. import render_layers
+        from . import _render_layers as render_layers
 
         for table in render_layers.trace_tables(finished.history):
             console.print(table)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.markup import escape
 from rich.table import Table
 
-from .render import _num, _pct, _shape, _table
+from ..render import _num, _pct, _shape, _table
 
 _LIMIT = 12  # features, classes and standardisation rows shown before "... and N more" (--json has them all)
 
