@@ -32,7 +32,7 @@ ACTIVATION_OPS = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu", "leaky_r
                   "linear": "Identity", "softmax": "Softmax"}
 
 
-def _onnx():
+def require_onnx():
     try:
         import onnx
     except ImportError:
@@ -73,7 +73,7 @@ def _labels_tensor(helper, TensorProto, labels):
 
 def build_onnx(model):
     """The ONNX ModelProto of a loaded model (`io.modelfile.Model`), checked by onnx.checker."""
-    onnx = _onnx()
+    onnx = require_onnx()
     from onnx import TensorProto, helper, numpy_helper
 
     check_exportable(model)

@@ -19,13 +19,13 @@ def command(
     onnx_file: Annotated[Path, typer.Argument(metavar="MODEL.onnx", help="The ONNX file to write.")],
 ) -> None:
     """Export a model as ONNX: standardisation, layers, activations, labels; input X as rows (N, n^[0])."""
-    from ..export_onnx import _onnx, export_onnx
+    from ..export_onnx import export_onnx, require_onnx
     from ..io.atomic import check_writable
     from ..io.modelfile import load_model
 
     if onnx_file.suffix.lower() != ".onnx":
         raise UsageError(f"{onnx_file}: expected a .onnx file name")
-    _onnx()  # the install hint before any work
+    require_onnx()  # the install hint before any work
     check_writable(onnx_file, "ONNX model")
     written = export_onnx(load_model(model), onnx_file)
     check = (f"onnxruntime matches dnn predict on {written['probes']} probe inputs (rtol {written['tolerance']:g})"
