@@ -52,3 +52,29 @@ def assert_input_error(result, *fragments):
     assert result.stderr.startswith("dnn: error: ")
     for fragment in fragments:
         assert fragment in result.stderr, result.stderr
+
+
+# A small flower checkpoint with optimizer moments (Adam), for the tests that take model files apart.
+ADAM_CHECKPOINT = ["train.optimizer=adam", "train.learning_rate=0.01", "train.log_every=5"]
+
+
+def save_prepared(path, cfg, prepared, *, state: bool = True):
+    """Save a prepared (and trained) run as `dnn train --save` does: everything Prepared.model_contents holds."""
+    from dnn_cli.io.modelfile import save_model
+
+    save_model(path, prepared.network, cfg.to_dict(), state=prepared.state if state else None,
+               **prepared.model_contents())
+    return path
+
+
+def train_and_save(path, config, sets=(), *, epochs):
+    """Train `config` (a path) with `--set`-style `sets` for `epochs` through the library, save it; (cfg, prepared)."""
+    from dnn_cli.config import load_config
+    from dnn_cli.pipeline import fit, prepare
+
+    cfg = load_config(config, list(sets), epochs=epochs)
+    prepared = prepare(cfg)
+    fit(prepared)
+    save_prepared(path, cfg, prepared)
+    return cfg, prepared
+

@@ -22,7 +22,7 @@ from dnn_cli.errors import UsageError
 from dnn_cli.io import atomic
 from dnn_cli.io.atomic import atomic_write
 
-from .conftest import CONFIGS, assert_input_error
+from .conftest import ADAM_CHECKPOINT, CONFIGS, assert_input_error, train_and_save
 from .test_files_hardening import COMMANDS, _commands, no_training  # noqa: F401 (a fixture)
 
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
@@ -235,18 +235,9 @@ def test_two_trainings_checkpointing_to_one_path_both_succeed(tmp_path):
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory):
     """A flower checkpoint (Adam: it holds optimizer moments), its members' .npy bytes and a data file."""
-    from dnn_cli.config import load_config
-    from dnn_cli.io.modelfile import save_model
-    from dnn_cli.pipeline import fit, prepare
-
-    cfg = load_config(CONFIGS / "flower.yaml", ["train.optimizer=adam", "train.learning_rate=0.01",
-                                                "train.log_every=5"], epochs=10)
-    prepared = prepare(cfg)
-    fit(prepared)
     folder = tmp_path_factory.mktemp("checkpoint")
     path = folder / "flower.npz"
-    save_model(path, prepared.network, cfg.to_dict(), classes=prepared.train.classes,
-               features=prepared.train.feature_names, state=prepared.state)
+    train_and_save(path, CONFIGS / "flower.yaml", ADAM_CHECKPOINT, epochs=10)
     with zipfile.ZipFile(path) as archive:
         members = {info.filename: archive.read(info) for info in archive.infolist()}
     data = folder / "points.csv"

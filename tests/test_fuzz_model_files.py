@@ -17,12 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from dnn_cli.config import load_config
 from dnn_cli.errors import ModelFileError
-from dnn_cli.io.modelfile import load_model, save_model
-from dnn_cli.pipeline import fit, prepare
+from dnn_cli.io.modelfile import load_model
 
-from .conftest import CONFIGS, assert_input_error
+from .conftest import ADAM_CHECKPOINT, CONFIGS, assert_input_error, train_and_save
 
 # DNN_FUZZ_EXAMPLES=2000 explores further (random, not derandomized) than the bounded default run.
 EXAMPLES = int(os.environ.get("DNN_FUZZ_EXAMPLES", "0"))
@@ -34,14 +32,9 @@ SETTINGS = settings(max_examples=EXAMPLES or 60, derandomize=not EXAMPLES, deadl
 @pytest.fixture(scope="module")
 def model(tmp_path_factory):
     """A flower checkpoint (Adam, so it holds optimizer moments), its bytes and a data file to predict on."""
-    cfg = load_config(CONFIGS / "flower.yaml", ["train.optimizer=adam", "train.learning_rate=0.01",
-                                                "train.log_every=5"], epochs=10)
-    prepared = prepare(cfg)
-    fit(prepared)
     folder = tmp_path_factory.mktemp("model")
     path = folder / "flower.npz"
-    save_model(path, prepared.network, cfg.to_dict(), classes=prepared.train.classes,
-               features=prepared.train.feature_names, state=prepared.state)
+    train_and_save(path, CONFIGS / "flower.yaml", ADAM_CHECKPOINT, epochs=10)
     data = folder / "points.csv"
     data.write_text("x1,x2,label\n0.5,1.0,1\n-2,0.25,0\n", encoding="utf-8")
     with np.load(path, allow_pickle=False) as archive:

@@ -14,10 +14,10 @@ import pytest
 from dnn_cli import predictor
 from dnn_cli.config import load_config
 from dnn_cli.errors import ModelFileError
-from dnn_cli.io.modelfile import FORMAT_VERSION, load_model, model_arrays, save_model
+from dnn_cli.io.modelfile import FORMAT_VERSION, load_model, model_arrays
 from dnn_cli.pipeline import fit, prepare
 
-from .conftest import CONFIGS, assert_input_error
+from .conftest import CONFIGS, assert_input_error, save_prepared
 
 
 def _trained(config="flower.yaml", *sets, epochs=30):
@@ -28,10 +28,7 @@ def _trained(config="flower.yaml", *sets, epochs=30):
 
 
 def _save(path, cfg, prepared, *, state=True):
-    save_model(path, prepared.network, cfg.to_dict(), classes=prepared.train.classes,
-               standardizer=prepared.standardizer, features=prepared.train.feature_names,
-               state=prepared.state if state else None)
-    return path
+    return save_prepared(path, cfg, prepared, state=state)
 
 
 @pytest.fixture(scope="module")

@@ -9,23 +9,15 @@ import json
 import numpy as np
 import pytest
 
-from dnn_cli.config import load_config
-from dnn_cli.io.modelfile import save_model
 from dnn_cli.metrics import confusion_matrix, mae, per_class, r2
-from dnn_cli.pipeline import fit, prepare
 
-from .conftest import CONFIGS, assert_input_error, write
+from .conftest import CONFIGS, assert_input_error, train_and_save, write
 
 FRUIT_CSV = CONFIGS / "fruit.csv"
 
 
 def _train_and_save(path, config, *sets, epochs):
-    cfg = load_config(CONFIGS / config, list(sets), epochs=epochs)
-    prepared = prepare(cfg)
-    fit(prepared)
-    save_model(path, prepared.network, cfg.to_dict(), classes=prepared.train.classes,
-               standardizer=prepared.standardizer, features=prepared.train.feature_names, state=prepared.state)
-    return prepared
+    return train_and_save(path, CONFIGS / config, sets, epochs=epochs)[1]
 
 
 @pytest.fixture(scope="module")

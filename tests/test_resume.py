@@ -15,7 +15,7 @@ from dnn_cli.io.modelfile import load_model, save_model
 from dnn_cli.io.statefile import restore_state
 from dnn_cli.pipeline import fit, prepare
 
-from .conftest import CONFIGS, ROOT, assert_input_error
+from .conftest import CONFIGS, ROOT, assert_input_error, save_prepared
 
 FLOWER = CONFIGS / "flower.yaml"
 SMALL = ["data.n_samples=200", "train.log_every=250"]
@@ -36,8 +36,7 @@ def _config(sets, epochs):
 
 
 def _save(path, cfg, prepared):
-    save_model(path, prepared.network, cfg.to_dict(), classes=prepared.train.classes,
-               standardizer=prepared.standardizer, features=prepared.train.feature_names, state=prepared.state)
+    save_prepared(path, cfg, prepared)
 
 
 @pytest.mark.parametrize("sets", [pytest.param(sets, id=name, marks=[pytest.mark.slow] if name in SLOW_RUNS else [])

@@ -15,20 +15,15 @@ from dnn_cli.config import load_config
 from dnn_cli.datasets import Dataset
 from dnn_cli.errors import ConfigError, listed
 from dnn_cli.io.csvfile import is_number, looks_like_data, parse_float
-from dnn_cli.io.modelfile import save_model
-from dnn_cli.pipeline import check_layers_match_data, fit, prepare
+from dnn_cli.pipeline import check_layers_match_data, prepare
 
-from .conftest import CONFIGS, assert_input_error, write
+from .conftest import CONFIGS, assert_input_error, train_and_save, write
 
 FRUIT_CSV = CONFIGS / "fruit.csv"
 
 
 def _save_trained(path, config, *sets, epochs):
-    cfg = load_config(config, list(sets), epochs=epochs)
-    prepared = prepare(cfg)
-    fit(prepared)
-    save_model(path, prepared.network, cfg.to_dict(), classes=prepared.train.classes,
-               standardizer=prepared.standardizer, features=prepared.train.feature_names, state=prepared.state)
+    train_and_save(path, config, sets, epochs=epochs)
     return path
 
 

@@ -23,7 +23,7 @@ from dnn_cli.network import Network
 from dnn_cli.pipeline import fit, prepare
 from dnn_cli.training import _check_parameters, cost_curve, parameter_limit
 
-from .conftest import CONFIGS, assert_input_error, write
+from .conftest import CONFIGS, assert_input_error, train_and_save, write
 
 FLOWER = CONFIGS / "flower.yaml"
 EARLY = ["data.dev_fraction=0.2", "train.early_stopping={patience: 1000}"]
@@ -361,12 +361,8 @@ def test_a_diverging_run_gives_no_runtime_warning(cli):
 
 
 def _checkpoint(tmp_path, sets, epochs):
-    cfg = load_config(FLOWER, sets, epochs=epochs)
-    prepared = prepare(cfg)
-    fit(prepared)
     path = tmp_path / "c.npz"
-    save_model(path, prepared.network, cfg.to_dict(), classes=prepared.train.classes,
-               standardizer=prepared.standardizer, features=prepared.train.feature_names, state=prepared.state)
+    train_and_save(path, FLOWER, sets, epochs=epochs)
     return path
 
 
