@@ -17,7 +17,7 @@ from dnn_cli.config import load_config
 from dnn_cli.errors import TrainingError
 from dnn_cli.fast_step import Workspace, train_step
 from dnn_cli.gradcheck import gradcheck, gradcheck_config, numeric_gradients, sample_entries
-from dnn_cli.io.modelfile import load_model, save_model
+from dnn_cli.io.modelfile import load_model
 from dnn_cli.io.statefile import restore_state
 from dnn_cli.network import Network
 from dnn_cli.pipeline import fit, prepare
@@ -109,12 +109,7 @@ def test_early_stopping_resumed_matches_an_uninterrupted_run_with_its_curve(tmp_
     sets = ["data.n_samples=200", "train.log_every=250", "data.dev_fraction=0.2",
             "train.early_stopping={patience: 10000}"]
     whole = _fit(sets, epochs=1000)
-    first_cfg = load_config(FLOWER, sets, epochs=600)
-    first = prepare(first_cfg)
-    fit(first)
-    save_model(tmp_path / "c.npz", first.network, first_cfg.to_dict(), classes=first.train.classes,
-               standardizer=first.standardizer, features=first.train.feature_names, state=first.state)
-    model = load_model(tmp_path / "c.npz")
+    model = load_model(_checkpoint(tmp_path, sets, 600))
     second = prepare(load_config(FLOWER, sets, epochs=1000), parameters=model.resume_parameters())
     restore_state(second.state, model)
     resumed = fit(second)
