@@ -5,12 +5,22 @@ from __future__ import annotations
 import numpy as np
 
 
+def correct(network, AL, Y) -> tuple[int, int]:
+    """(right, made): the correct predictions and the predictions made, per entry for sigmoid outputs
+    (n^[L] m of them), per column for softmax (m)."""
+    if network.loss.name == "cross_entropy":
+        right = AL.argmax(axis=0) == Y.argmax(axis=0)
+    elif network.loss.name == "binary_cross_entropy":
+        right = (AL > 0.5) == Y   # decide's 0/1 as bools: the same comparisons, a smaller array
+    else:
+        right = network.decide(AL) == Y
+    return int(np.count_nonzero(right)), int(right.size)
+
+
 def accuracy(network, AL, Y) -> float:
     """Fraction of correct predictions: per entry for sigmoid outputs, per column for softmax."""
-    predicted = network.decide(AL)
-    if network.loss.name == "cross_entropy":
-        return float(np.mean(predicted[0] == Y.argmax(axis=0)))
-    return float(np.mean(predicted == Y))
+    right, made = correct(network, AL, Y)
+    return right / made   # np.mean of the bools' number: an exact count over an exact count, rounded once
 
 
 def rmse(AL, Y, scale=None) -> float:
@@ -30,11 +40,44 @@ def scores(network, AL, Y, target_scale=None) -> dict:
     return {"rmse": rmse(AL, Y, target_scale)}
 
 
+class BatchScores:
+    """`scores` of an epoch's outputs and targets, given a batch at a time: bit for bit `scores` of the
+    batches put side by side. A classifier keeps counts; a regressor's RMSE sums its errors in one pass over
+    all of them (the order of a floating-point sum matters), so it keeps the outputs and targets in two
+    (n^[L], m) arrays, filled in place (without holding the batches as well)."""
+
+    def __init__(self, network, m: int, target_scale=None):
+        self.network, self.m, self.target_scale = network, m, target_scale
+        self.right = self.made = self.filled = 0
+        self.AL = self.Y = None
+
+    def add(self, AL, Y) -> None:
+        if self.network.is_classifier:
+            right, made = correct(self.network, AL, Y)
+            self.right, self.made = self.right + right, self.made + made
+            return
+        if Y.shape[1] == self.m:                     # the full batch: a copy of its outputs
+            self.AL, self.Y, self.filled = AL.copy(), Y, self.m
+            return
+        if self.AL is None:
+            self.AL = np.empty((AL.shape[0], self.m), dtype=AL.dtype)
+            self.Y = np.empty((Y.shape[0], self.m), dtype=Y.dtype)
+        columns = slice(self.filled, self.filled + AL.shape[1])
+        self.AL[:, columns], self.Y[:, columns] = AL, Y
+        self.filled += AL.shape[1]
+
+    def result(self) -> dict:
+        if self.network.is_classifier:
+            return {"accuracy": self.right / self.made}
+        return {"rmse": rmse(self.AL[:, :self.filled], self.Y[:, :self.filled], self.target_scale)}
+
+
 def evaluate(network, X, Y, target_scale=None) -> dict:
     """{'cost', 'accuracy' or 'rmse', 'm'} of the network on X (n^[0], m) and Y."""
     Y = network.targets(Y)
     AL = network.predict_proba(X)
-    return {"cost": network.cost(AL, Y), **scores(network, AL, Y, target_scale), "m": int(Y.shape[1])}
+    found = scores(network, AL, Y, target_scale)
+    return {"cost": network.cost_over_(AL, Y), **found, "m": int(Y.shape[1])}   # AL is overwritten
 
 
 def confusion_matrix(true_codes, predicted_codes, K: int) -> np.ndarray:

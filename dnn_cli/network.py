@@ -23,8 +23,9 @@ from .initializers import initialize
 from .losses import resolve_loss
 from .parameters import n_parameters, parameter_views
 
-# Samples per pass of predict_proba: a large m never holds more than this many columns of a hidden layer.
+# Samples per pass of predict_proba: at most PREDICT_COLUMNS, and at most PREDICT_BYTES of the widest layer's Z^[l].
 PREDICT_COLUMNS = 1 << 16
+PREDICT_BYTES = 1 << 20
 
 
 class Cache(NamedTuple):
@@ -236,6 +237,18 @@ class Network:
             J = J + self.l2_cost(l2, Y.shape[1] if m_train is None else m_train)
         return float(J)
 
+    def cost_over_(self, AL, Y) -> float:
+        """`cost(AL, Y)` bit for bit (no L2 term), computed in AL's own memory, which it overwrites, and one
+        scratch array, with the loss's in-place forms: the metrics of a large m hold A^[L], Y and little more."""
+        Y = self.targets(Y)
+        forms = self.loss.in_place
+        if forms is None:
+            return self.cost(AL, Y)
+        U = np.empty_like(AL)
+        if forms.of_labels_ is not None and ((Y == 0) | (Y == 1)).all():
+            return float(forms.of_labels_(AL, Y == 1, AL, U))
+        return float(forms.cost_(AL, Y, AL, U))
+
     def l2_cost(self, l2: float, m: int):
         """The L2 term of the cost, (l2 / 2m) sum_l ||W^[l]||_F^2, in the parameters' dtype."""
         return l2 / (2 * m) * sum(np.sum(W * W) for W in self.W)
@@ -271,7 +284,7 @@ class Network:
         return Gradients(dW, db)
 
     def predict_proba(self, X):
-        """A^[L] for X (n^[0], m) without keeping caches, PREDICT_COLUMNS samples at a time.
+        """A^[L] for X (n^[0], m) without keeping caches, a block of samples at a time (PREDICT_COLUMNS, PREDICT_BYTES).
 
         Each layer's Z^[l] = W^[l] A^[l-1] + b^[l] is formed in one array and g^[l] applied over it (the
         activation's in-place form, the same numbers), so a large m costs the inputs and A^[L] and little
@@ -280,11 +293,12 @@ class Network:
         """
         X = np.asarray(X)
         m = X.shape[1]
-        if m <= PREDICT_COLUMNS:
+        columns = min(PREDICT_COLUMNS, max(1, PREDICT_BYTES // (max(self.layers[1:]) * self.dtype.itemsize)))
+        if m <= columns:
             return self._predict_block(X)
         AL = np.empty((self.layers[-1], m), dtype=self.dtype)
-        for start in range(0, m, PREDICT_COLUMNS):
-            AL[:, start:start + PREDICT_COLUMNS] = self._predict_block(X[:, start:start + PREDICT_COLUMNS])
+        for start in range(0, m, columns):
+            AL[:, start:start + columns] = self._predict_block(X[:, start:start + columns])
         return AL
 
     def _predict_block(self, X):

@@ -27,7 +27,7 @@ import numpy as np
 from .errors import ConfigError, TrainingError
 from .fast_step import Workspace, labels_if_binary, train_step
 from .layer_stats import Tracer
-from .metrics import evaluate, scores
+from .metrics import BatchScores, evaluate
 from .optimizers import get_optimizer
 from .schedules import SCHEDULES
 
@@ -201,7 +201,8 @@ def iter_epochs(network, X, Y, *, epochs: int, learning_rate: float, batch_size=
         logged = epoch % log_every == 0 or epoch == last or (bool(early_stopping) and state.best_epoch == epoch)
         # Early stopping may end the run after this epoch: keep its outputs in case it becomes the last row.
         may_stop = bool(early_stopping) and state.wait + 1 >= early_stopping["patience"]
-        batch_costs, outputs, measured = [], [], {}
+        batch_costs, measured = [], {}
+        seen = BatchScores(network, m, target_scale) if logged or may_stop else None
         tracer = Tracer() if trace and logged else None
         dev_before = dev  # like the cost, epoch e's dev metrics describe the parameters before its updates
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -217,8 +218,8 @@ def iter_epochs(network, X, Y, *, epochs: int, learning_rate: float, batch_size=
                 if not math.isfinite(J):
                     raise TrainingError(_non_finite(J, epoch, alpha, updated=bool(state.costs) or bool(batch_costs)))
                 batch_costs.append((J, Y_t.shape[1]))
-                if logged or may_stop:
-                    outputs.append((AL.copy(), Y_t))
+                if seen is not None:
+                    seen.add(AL, Y_t)
                 if tracer is None:
                     state.optimizer.step(network.theta, grads.vector(), alpha)
                 else:
@@ -238,9 +239,7 @@ def iter_epochs(network, X, Y, *, epochs: int, learning_rate: float, batch_size=
                 _watch(state, network, dev["cost"], state.epoch, early_stopping)
         logged = logged or state.stopped_early
         if logged:
-            AL = np.concatenate([a for a, _ in outputs], axis=1)
-            Y_seen = np.concatenate([y for _, y in outputs], axis=1)
-            measured.update({f"train_{k}": v for k, v in scores(network, AL, Y_seen, target_scale).items()})
+            measured.update({f"train_{k}": v for k, v in seen.result().items()})
             if dev_before is not None:
                 measured.update({f"dev_{k}": v for k, v in dev_before.items() if k != "m"})
         yield EpochResult(epoch, cost, alpha, logged, **measured)

@@ -218,3 +218,19 @@ def test_predict_proba_in_blocks_is_the_formula_bit_for_bit(monkeypatch, hidden,
     np.testing.assert_array_equal(net.predict_proba(X), A)
     monkeypatch.setattr(network_module, "PREDICT_COLUMNS", 1 << 16)
     np.testing.assert_array_equal(net.predict_proba(X), A)
+
+
+@pytest.mark.parametrize("output, labels", [("sigmoid", "binary"), ("sigmoid", "soft"), ("softmax", "classes"),
+                                            ("linear", "values")])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_cost_over_outputs_in_place_is_the_formula_bit_for_bit(output, labels, dtype):
+    """cost_over_ (the final metrics' cost, computed in A^[L]'s own memory) gives network.cost's number."""
+    rng = np.random.default_rng(11)
+    n_L = 3 if output == "softmax" else 2
+    net = Network.initialize([4, 5, n_L], ["tanh", output], "he", rng=rng, dtype=dtype)
+    X = rng.standard_normal((4, 301))
+    Y = {"binary": rng.integers(0, 2, (n_L, 301)).astype(float), "soft": rng.random((n_L, 301)),
+         "classes": rng.integers(0, n_L, (1, 301)), "values": 5 * rng.standard_normal((n_L, 301))}[labels]
+    AL = net.predict_proba(X)
+    expected = net.cost(AL, Y)
+    assert net.cost_over_(AL.copy(), Y) == expected

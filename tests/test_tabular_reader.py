@@ -8,7 +8,7 @@ import pytest
 
 from dnn_cli import resources
 from dnn_cli.errors import ConfigError, DataError
-from dnn_cli.io.fastcsv import compact_columns, estimate_bytes, numeric_table
+from dnn_cli.io.fastcsv import class_codes, drop_column, estimate_bytes, numeric_table
 from dnn_cli.io.tables import _text_dataset, load_file, read_table
 
 from .conftest import write
@@ -86,12 +86,14 @@ def test_header_checks_are_the_careful_readers(tmp_path):
         assert message in str(caught.value)
 
 
-def test_compact_columns_moves_the_features_in_place():
+@pytest.mark.parametrize("index", [6, 0, 3])
+def test_drop_column_moves_the_features_in_place_and_frees_the_last_slots(index):
     values = np.arange(5000 * 7, dtype=np.float64).reshape(5000, 7)
-    expected = values[:, :6].copy()
-    compacted = compact_columns(values, 6)
-    assert compacted.flags.c_contiguous and np.shares_memory(compacted, values)
-    np.testing.assert_array_equal(compacted, expected)
+    expected = np.delete(values, index, axis=1)
+    features, spare = drop_column(values, index)
+    assert features.flags.c_contiguous and np.shares_memory(features, values)
+    np.testing.assert_array_equal(features, expected)
+    assert spare.shape == (5000,) and np.shares_memory(spare, values) and not np.shares_memory(spare, features)
 
 
 def test_a_file_too_large_for_memory_is_refused_with_an_estimate_before_reading(tmp_path, monkeypatch):
@@ -109,3 +111,47 @@ def test_a_file_too_large_for_memory_is_refused_with_an_estimate_before_reading(
     monkeypatch.setattr(resources, "_available", lambda: (careful - 1, ""))
     with pytest.raises(ConfigError, match="reading t.csv .* cell by cell .* needs about"):
         load_file(text)
+
+
+@pytest.mark.parametrize("scale", [1, 3, 1000, 10**12])
+def test_class_codes_are_numpy_uniques_inverse(scale):
+    """The lookup table (labels spanning a narrow range) and the sort (a wide one) give np.unique's answer."""
+    rng = np.random.default_rng(scale)
+    for m in (1, 2, 17, 500):
+        labels = rng.integers(-5, 7, size=m) * scale
+        found, inverse = np.unique(labels, return_inverse=True)
+        classes, codes = class_codes(labels.copy())
+        np.testing.assert_array_equal(classes, found)
+        np.testing.assert_array_equal(codes, inverse)
+        assert codes.dtype == np.int64
+
+
+def test_a_numeric_csv_is_read_and_trained_holding_little_more_than_its_table(tmp_path):
+    """Memory, counted by tracemalloc (NumPy reports every array to it): reading a numeric CSV allocates the
+    float64 table and little more (the labels move into the label column's memory), and an epoch of training
+    with its final metrics adds a few arrays of length m, not copies of X or of the batches' outputs.
+    The benchmark (benchmarks/reader.py) measures the whole process's peak on a 200,000-row file."""
+    import tracemalloc
+
+    from dnn_cli import fit, load_config, prepare
+
+    m, n = 50_000, 20
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((m, n))
+    table = np.column_stack([X, X[:, 0] + X[:, 1] > 0])
+    np.savetxt(tmp_path / "d.csv", table, delimiter=",", fmt=["%.17g"] * n + ["%d"],
+               header=",".join([f"x{i}" for i in range(n)] + ["label"]), comments="")
+    config = write(tmp_path / "c.yaml", "data:\n  source: d.csv\nmodel:\n  layers: [20, 8, 1]\n  activations: "
+                   "[relu, sigmoid]\ntrain:\n  epochs: 1\n  batch_size: 1024\n")
+    cfg = load_config(config)
+    tracemalloc.start()
+    try:
+        prepared = prepare(cfg, source=config)
+        read, read_peak = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        fit(prepared)
+        fit_peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert read_peak < 1.2 * table.nbytes and read < 1.05 * table.nbytes
+    assert fit_peak < 1.35 * table.nbytes

@@ -118,3 +118,27 @@ def test_a_cost_that_is_not_finite_before_any_update_blames_the_data_not_the_rat
     net = Network.initialize([3, 4, 1], ["tanh", "linear"], "he", rng=rng)
     with pytest.raises(TrainingError, match="for the initial parameters, before any update.*standardize"):
         next(iter(iter_epochs(net, X, Y, epochs=5, learning_rate=0.1)))
+
+
+@pytest.mark.parametrize("output", ["sigmoid", "softmax", "linear"])
+def test_batch_scores_are_the_scores_of_the_batches_side_by_side(output):
+    """An epoch's train accuracy (counts) or RMSE (one pass over the outputs kept in order), given a batch at a
+    time, is bit for bit `scores` of the concatenated batches, for mini-batches and for the full batch."""
+    from dnn_cli.metrics import BatchScores, scores
+
+    rng = np.random.default_rng(3)
+    n_L = 3 if output == "softmax" else 2
+    net = Network.initialize([4, 6, n_L], ["relu", output], "he", rng=rng)
+    m = 1000
+    X = rng.standard_normal((4, m))
+    Y = net.targets({"sigmoid": rng.integers(0, 2, (n_L, m)), "softmax": rng.integers(0, n_L, (1, m)),
+                     "linear": rng.standard_normal((n_L, m))}[output])
+    scale = np.array([[2.0], [0.5]]) if output == "linear" else None
+    for batch in (64, m):
+        order = rng.permutation(m)
+        batches = [order[k:k + batch] for k in range(0, m, batch)]
+        kept = BatchScores(net, m, scale)
+        for idx in batches:
+            kept.add(net.predict_proba(X[:, idx]), Y[:, idx])
+        AL = np.concatenate([net.predict_proba(X[:, idx]) for idx in batches], axis=1)
+        assert kept.result() == scores(net, AL, np.concatenate([Y[:, idx] for idx in batches], axis=1), scale)

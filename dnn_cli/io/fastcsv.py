@@ -23,6 +23,7 @@ import numpy as np
 
 EXACT_INTEGERS = 2.0**53  # a float keeps every digit of an integer label below this
 SAMPLE_BYTES = 1 << 20  # read to estimate the number of cells per byte
+BLOCK = 1 << 16  # labels checked this many at a time
 TEXT_FACTOR = 14  # peak memory of the careful path per byte of the float64 table (measured: 477 MB for 34 MB)
 
 
@@ -58,16 +59,38 @@ def numeric_table(path: Path) -> NumericTable | None:
     except (OSError, ValueError, UnicodeDecodeError, csv.Error):
         return None
     columns = [c.strip() for c in header]
-    if values.shape[0] == 0 or values.shape[1] != len(columns) or not np.isfinite(values).all():
+    if values.shape[0] == 0 or values.shape[1] != len(columns):
+        return None
+    if not all(np.isfinite(values[start:start + BLOCK]).all() for start in range(0, values.shape[0], BLOCK)):
         return None
     return NumericTable(line, columns, values)
 
 
 def integer_labels(y: np.ndarray) -> np.ndarray | None:
-    """Float labels (m,) as int64 when every one is an integer a float holds exactly, else None."""
-    if not np.all(y == np.round(y)) or np.abs(y).max(initial=0) >= EXACT_INTEGERS:
-        return None
+    """Float labels (m,) as int64 when every one is an integer a float holds exactly, else None.
+
+    Checked BLOCK values at a time, so the only array of y's length made is the int64 result."""
+    for start in range(0, y.shape[0], BLOCK):
+        part = y[start:start + BLOCK]
+        if not np.all(part == np.round(part)) or np.abs(part).max(initial=0) >= EXACT_INTEGERS:
+            return None
     return y.astype(np.int64)
+
+
+def class_codes(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(classes, codes): the distinct integer labels in increasing order, and each label's index among them:
+    `np.unique(codes, return_inverse=True)`, written into `codes` itself when the labels span a range no wider
+    than the number of samples (a lookup table instead of a sort, which takes four more arrays of that length)."""
+    if codes.size == 0:
+        return np.unique(codes, return_inverse=True)
+    low, high = int(codes.min()), int(codes.max())
+    if high - low > max(codes.size, 1 << 16):
+        return np.unique(codes, return_inverse=True)
+    codes -= low
+    present = np.bincount(codes, minlength=high - low + 1) > 0
+    index = np.cumsum(present) - 1
+    np.take(index, codes, out=codes)
+    return np.flatnonzero(present) + low, codes
 
 
 def estimate_bytes(path) -> tuple[int, int, int]:
@@ -87,19 +110,22 @@ def estimate_bytes(path) -> tuple[int, int, int]:
     return size, 2 * table, TEXT_FACTOR * table
 
 
-def compact_columns(values: np.ndarray, n: int) -> np.ndarray:
-    """The first n columns of a C-contiguous (m, n + k) array, as a C-contiguous (m, n) array in the same memory.
+def drop_column(values: np.ndarray, index: int) -> tuple[np.ndarray, np.ndarray]:
+    """(features, spare): a C-contiguous (m, n + 1) array without its column `index`, as a C-contiguous (m, n)
+    array in the same memory, and that memory's last m float64 slots (m,), which no feature uses any more.
 
     The rows are moved forward block by block (each block's new place ends before the next block's old one),
-    so no second (m, n) array is allocated; the later columns are overwritten: copy them out first.
+    so no second (m, n) array is allocated; column `index` is overwritten: copy it out first. The caller may
+    keep the labels in `spare` (a view of the same buffer) instead of an array of their own.
     """
     m, width = values.shape
-    if width == n:
-        return values
-    assert values.flags.c_contiguous and n < width
+    assert values.flags.c_contiguous and 0 <= index < width and values.dtype == np.float64
+    n = width - 1
     flat = values.reshape(-1)
+    keep = [i for i in range(width) if i != index]
     step = max(1, (1 << 16) // width)
     for r0 in range(0, m, step):
         r1 = min(m, r0 + step)
-        flat[r0 * n: r1 * n].reshape(r1 - r0, n)[...] = values[r0:r1, :n]
-    return flat[: m * n].reshape(m, n)
+        block = values[r0:r1, :n] if index == n else values[r0:r1, keep]   # a copy unless the last column goes
+        flat[r0 * n: r1 * n].reshape(r1 - r0, n)[...] = block
+    return flat[: m * n].reshape(m, n), flat[m * n:]

@@ -24,7 +24,7 @@ from ..datasets import TASKS, Dataset, feature_names
 from ..errors import ConfigError, DataError, listed, shorten, suggest
 from ..resources import check_fits, gib
 from .csvfile import check_delimiter, check_not_data, parse_int_label, parse_number, quoted, read_rows
-from .fastcsv import NumericTable, compact_columns, estimate_bytes, integer_labels, numeric_table
+from .fastcsv import NumericTable, class_codes, drop_column, estimate_bytes, integer_labels, numeric_table
 from .npz import open_npz, read_member
 from .rawcolumns import is_missing, raw_features
 
@@ -195,18 +195,19 @@ def _numeric_dataset(path: Path, numeric: NumericTable, label: str | None, task:
     values = numeric.values
     labels = values[:, label_index]
     if task == "regression":
-        y, classes = np.ascontiguousarray(labels[np.newaxis, :]), None
+        y, classes = labels.copy(), None
     else:
         codes = integer_labels(labels)
         if codes is None:
             return None
-        found, inverse = np.unique(codes, return_inverse=True)
-        y, classes = inverse.astype(np.int64).reshape(1, -1), tuple(int(c) for c in found)
+        found, y = class_codes(codes)
+        classes = tuple(int(c) for c in found)
     feature_index = [i for i in range(len(columns)) if i != label_index]
-    if label_index == len(columns) - 1:
-        features = compact_columns(values, len(columns) - 1)
-    else:
-        features = np.ascontiguousarray(values[:, feature_index])
+    features, spare = drop_column(values, label_index)
+    # The labels move into the memory the label column leaves free: the table's one buffer holds X and y.
+    spare = spare.view(y.dtype)
+    spare[...] = y
+    y = spare.reshape(1, -1)
     return Dataset(features.T, y, task, classes, tuple(columns[i] for i in feature_index), str(path),
                    label=columns[label_index])
 
