@@ -212,3 +212,10 @@ def test_dnn_help_loads_neither_numpy_nor_pydantic():
 def test_a_commands_help_loads_no_numpy(command):
     """typer itself loads pydantic to parse a command's options; NumPy and the core wait for the command to run."""
     assert "numpy" not in _loaded(command, "--help").split()
+
+
+def test_the_command_modules_keep_real_annotations():
+    """Typer reads every command's signature at each start; string annotations (PEP 563) would cost an eval each."""
+    found = [p.name for p in sorted((ROOT / "dnn_cli" / "cli").glob("*.py"))
+             if "from __future__ import annotations" in p.read_text(encoding="utf-8")]
+    assert found == []

@@ -1,6 +1,9 @@
-"""The `dnn` command line: one module per command, registered on one Typer app."""
+"""The `dnn` command line: one module per command, registered on one Typer app.
 
-from __future__ import annotations
+The modules of this package keep real annotations (no PEP 563 `annotations` future import): Typer reads every
+command's signature at each start, and string annotations would be evaluated with `eval`, about 10 ms of
+`dnn --help` for 13 commands.
+"""
 
 import signal
 import sys

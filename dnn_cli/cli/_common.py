@@ -1,8 +1,6 @@
 """What every command shares: the consoles and the error boundary (the project's errors and click's usage
 errors alike come out as `dnn: error: ...` lines on stderr)."""
 
-from __future__ import annotations
-
 import contextlib
 import functools
 import os

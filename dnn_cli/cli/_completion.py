@@ -4,8 +4,6 @@ Config and model arguments are paths: click completes them as files. Each functi
 registry it needs when the shell asks, so that `dnn --help` loads none of them.
 """
 
-from __future__ import annotations
-
 
 def _comma_list(names, incomplete: str) -> list[str]:
     """'tanh,re' -> ['tanh,relu']: the last item of a comma-separated list completed from `names`."""

@@ -3,8 +3,6 @@
 Imported inside the commands (it loads NumPy), so that `dnn --help` stays light.
 """
 
-from __future__ import annotations
-
 from ..io.modelfile import load_model
 from ..predictor import check_outputs, named_features, read_inputs
 

@@ -1,7 +1,5 @@
 """What the commands share for --plot: the early check, the training picture and the comparison picture."""
 
-from __future__ import annotations
-
 from ..io.atomic import check_writable
 from ._common import flags
 

@@ -1,7 +1,5 @@
 """The progress bars of `dnn train` and `dnn gradcheck` (rich, loaded when a command runs, not at start-up)."""
 
-from __future__ import annotations
-
 import time
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn

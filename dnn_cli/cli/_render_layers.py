@@ -1,7 +1,5 @@
 """Rich renderables for the per-layer signals: `dnn train --trace` and `dnn compare-init --depth`."""
 
-from __future__ import annotations
-
 import math
 
 from rich.console import Group

@@ -1,7 +1,5 @@
 """Rich renderables for `dnn show`: a model file's summary (`model_summary`) as tables, in course notation."""
 
-from __future__ import annotations
-
 from rich.markup import escape
 from rich.table import Table
 

@@ -5,8 +5,6 @@ save, metrics or plot lets the writes finish (first signal) or abandons them wit
 file (second signal: every write is atomic).
 """
 
-from __future__ import annotations
-
 import contextlib
 import signal
 import threading

@@ -1,7 +1,5 @@
 """The table `dnn sweep` prints: one row per combination, mean ± sd over the seeds, sorted, the best marked."""
 
-from __future__ import annotations
-
 from rich.markup import escape
 
 from ..render import _cost, _mean_sd, _pct, _table

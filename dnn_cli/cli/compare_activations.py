@@ -1,7 +1,5 @@
 """`dnn compare-activations [CONFIG]`: the same network with each hidden activation, side by side."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

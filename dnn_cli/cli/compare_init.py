@@ -1,7 +1,5 @@
 """`dnn compare-init [CONFIG]`: the same network under several init schemes, side by side."""
 
-from __future__ import annotations
-
 from typing import Annotated, Optional
 
 import typer

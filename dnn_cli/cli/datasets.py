@@ -1,7 +1,5 @@
 """`dnn datasets`: the built-in datasets and their parameters."""
 
-from __future__ import annotations
-
 from ._common import boundary, out
 
 NAME = "datasets"

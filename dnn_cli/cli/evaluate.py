@@ -1,7 +1,5 @@
 """`dnn evaluate MODEL DATA`: cost and scores of a saved model on labelled data."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """`dnn export MODEL.npz MODEL.onnx`: a trained model as ONNX, for any runtime (needs the `onnx` extra)."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

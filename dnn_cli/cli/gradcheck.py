@@ -1,7 +1,5 @@
 """`dnn gradcheck CONFIG`: the training step's and Network.backward's gradients against centred differences."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

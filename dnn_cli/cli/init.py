@@ -1,7 +1,5 @@
 """`dnn init [PATH] [--data FILE.csv [--label COLUMN]]`: write a commented starter config."""
 
-from __future__ import annotations
-
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Optional

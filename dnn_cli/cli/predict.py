@@ -1,7 +1,5 @@
 """`dnn predict MODEL DATA`: predictions of a saved model, one row per sample, as CSV."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated, Optional
 

@@ -1,7 +1,5 @@
 """`dnn schema`: the config's JSON Schema, for editors (the repository keeps it as configs/dnn.schema.json)."""
 
-from __future__ import annotations
-
 import typer
 
 from ._common import boundary

@@ -1,7 +1,5 @@
 """`dnn shapes CONFIG`: the dimension table of the configured network, no training."""
 
-from __future__ import annotations
-
 from typing import Annotated, Optional
 
 import typer

@@ -1,7 +1,5 @@
 """`dnn show MODEL`: what a model file holds, in course notation (`--json` for scripts)."""
 
-from __future__ import annotations
-
 import json
 from typing import Annotated
 

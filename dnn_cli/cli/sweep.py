@@ -1,7 +1,5 @@
 """`dnn sweep CONFIG --grid KEY=V1,V2 --seeds K`: many runs in parallel on Dask, one table of the results."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated, Optional
 

@@ -4,8 +4,6 @@ The run itself (resume, checkpoints, stop after the current epoch, the writes an
 stop reports) is `dnn_cli.training_run`; here are the options, the signal handlers and the output.
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated, Optional
 
