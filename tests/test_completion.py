@@ -23,10 +23,14 @@ def complete(words: str, shell: str = "bash") -> list[str]:
     return [line for line in result.output.splitlines() if line]
 
 
-def test_the_root_offers_completion_install_and_show(cli):
+def test_the_root_offers_completion_install_and_show(cli, monkeypatch):
     text = cli("--help").stdout
     assert "--install-completion" in text and "--show-completion" in text
-    script = CliRunner().invoke(app, ["--show-completion", "bash"], prog_name="dnn")
+    # Typer finds the shell among the process's ancestors, which a test started outside a shell lacks.
+    import typer.completion
+
+    monkeypatch.setattr(typer.completion, "_get_shell_name", lambda: "bash")
+    script = CliRunner().invoke(app, ["--show-completion"], prog_name="dnn")
     assert script.exit_code == 0 and "_DNN_COMPLETE=complete_bash" in script.output
     assert "complete -o default -F _dnn_completion dnn" in script.output
 
