@@ -495,6 +495,41 @@ for name in ("train", "predict", "evaluate", "shapes", "datasets", "init", "comp
     app.command(name)(command)
 app()
 """
+# What any `dnn shapes` built on the prescribed stack pays, with none of dnn's code: Typer parses a path (Typer 0.29
+# coerces every parameter through a pydantic TypeAdapter), pydantic validates the YAML into a model, and rich
+# prints one table. dnn's own cost is `dnn shapes` minus this floor.
+FLOOR_SHAPES = """\
+import numpy as np
+import typer
+import yaml
+from pydantic import BaseModel
+
+class Model(BaseModel):
+    layers: list[int]
+    activations: list[str]
+
+class Config(BaseModel):
+    model: Model
+
+app = typer.Typer(add_completion=False, rich_markup_mode=None)
+for name in ("train", "predict", "evaluate", "datasets", "init", "compare-init", "compare-activations", "gradcheck"):
+    def command(config: str = "") -> None:
+        \"\"\"A command.\"\"\"
+    app.command(name)(command)
+
+@app.command("shapes")
+def shapes(config: str) -> None:
+    \"\"\"A table of W^[l] shapes.\"\"\"
+    from rich.console import Console
+    from rich.table import Table
+    with open(config, encoding="utf-8") as f:
+        model = Config.model_validate(yaml.safe_load(f)).model
+    table = Table("l", "n^[l]", "W^[l]", title="Dimensions")
+    for l in range(1, len(model.layers)):
+        table.add_row(str(l), str(model.layers[l]), str(np.zeros((model.layers[l], model.layers[l - 1])).shape))
+    Console().print(table)
+app()
+"""
 CLI_TARGETS = {"dnn train --quiet": 1.05, "dnn train": 1.05, "dnn --help": 1.3, "dnn shapes configs/flower.yaml": 1.3}
 
 
@@ -510,8 +545,9 @@ def cli_ratios(repeats: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="dnn-bench-cli-") as tmp:
         env = {**os.environ, "PYTHONPYCACHEPREFIX": tmp, "PYTHONPATH": str(ROOT)}
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-        bare = Path(tmp) / "bare_typer.py"
+        bare, floor = Path(tmp) / "bare_typer.py", Path(tmp) / "floor_shapes.py"
         bare.write_text(BARE_TYPER)
+        floor.write_text(FLOOR_SHAPES)
 
         def best(commands: dict) -> dict:
             """Min wall time per command; the commands take turns, so a busy moment of the machine hits them all."""
@@ -533,9 +569,11 @@ def cli_ratios(repeats: int) -> dict:
         per_epoch = {name: (t[name, 22_000] - t[name, 2_000]) / 20_000 for name in runs}
         t = best({"help": [*dnn, "--help"], "bare": [sys.executable, str(bare), "--help"],
                   "shapes": [*dnn, "shapes", "configs/flower.yaml"],
-                  "imports": [sys.executable, "-c", "import numpy, yaml, pydantic, typer"]})
+                  "imports": [sys.executable, "-c", "import numpy, yaml, pydantic, typer"],
+                  "floor": [sys.executable, str(floor), "shapes", "configs/flower.yaml"]})
         startup = {"dnn --help": (t["help"], t["bare"]), "dnn shapes configs/flower.yaml": (t["shapes"], t["imports"])}
-    out = {"per_epoch_s": per_epoch, "startup_s": startup, "ratios": {}}
+    out = {"per_epoch_s": per_epoch, "startup_s": startup, "ratios": {},
+           "floor_shapes_s": (t["floor"], t["imports"])}
     print(f"\nCLI against the library, per epoch on flower ((T(22000) - T(2000)) / 20000, min of {repeats}):")
     for name, t in per_epoch.items():
         ratio = t / per_epoch["fit"]
@@ -550,6 +588,11 @@ def cli_ratios(repeats: int) -> dict:
         out["ratios"][name] = t / base
         print(f"  {name:<31} {t:.3f} s  {t / base:.2f} x {against[name]} ({base:.3f} s) "
               f"(target <= {CLI_TARGETS[name]})")
+    t, base = out["floor_shapes_s"]
+    out["ratios"]["floor: shapes with no dnn code"] = t / base
+    print(f"  {'floor: shapes with no dnn code':<31} {t:.3f} s  {t / base:.2f} x the same (a Typer command that "
+          "validates the YAML with a pydantic model and prints a rich table: the least any shapes on this stack "
+          "pays)")
     return out
 
 
