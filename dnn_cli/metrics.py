@@ -121,26 +121,24 @@ def r2(AL, Y) -> float:
     return float(np.mean(scores))
 
 
-def classification_report(network, X, codes, K: int) -> dict:
-    """Cost, accuracy, m, the confusion matrix (K, K) and per-class scores of a classifier on X (n^[0], m).
+def classification_report(network, AL, codes, K: int) -> dict:
+    """Cost, accuracy, m, the confusion matrix (K, K) and per-class scores of a classifier's outputs A^[L].
 
     codes: the true class codes (1, m); K: the number of classes the codes index.
     """
     Y = network.targets(codes)
-    AL = network.predict_proba(X)
     predicted = network.decide(AL)
     C = confusion_matrix(codes, predicted, K)
     return {"cost": network.cost(AL, Y), "accuracy": float(np.trace(C) / C.sum()), "m": int(C.sum()),
             "confusion_matrix": C, **per_class(C), "predicted": predicted}
 
 
-def regression_report(network, X, Y, target_scaler=None) -> dict:
-    """Cost, RMSE, MAE, R^2 and m of a regressor on X (n^[0], m) against Y (n^[L], m).
+def regression_report(network, AL, Y, target_scaler=None) -> dict:
+    """Cost, RMSE, MAE, R^2 and m of a regressor's outputs A^[L] against Y (n^[L], m).
 
     target_scaler: when the network learnt standardised targets, their (mean, std); the cost is then the
     one it minimised (on standardised targets), RMSE, MAE and R^2 are in the targets' own units.
     """
-    AL = network.predict_proba(X)
     # Errors beyond ~1e154 square to inf; the caller sees a non-finite cost instead of a warning.
     with np.errstate(over="ignore", invalid="ignore"):
         cost = network.cost(AL, Y if target_scaler is None else target_scaler.transform(Y))

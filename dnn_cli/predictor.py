@@ -234,19 +234,33 @@ def scale(model, X) -> np.ndarray:
 def predict_proba(model, X) -> np.ndarray:
     """Class probabilities (K, m), row k for `model.labels[k]`; for a sigmoid output rows 1 - A^[L] and A^[L]."""
     if not model.network.is_classifier:
-        raise UsageError(f"{model.path}: a regression model ({model.network.activations[-1]} output) has no "
-                         "class probabilities")
-    AL = model.network.predict_proba(scale(model, X))
-    return np.vstack([1.0 - AL, AL]) if model.network.loss.name == "binary_cross_entropy" else AL
+        raise _no_probabilities(model)
+    return probabilities(model, model.network.predict_proba(scale(model, X)))
 
 
 def predict(model, X) -> list | np.ndarray:
     """Labels (a list of m class labels) for a classifier, A^[L] (n^[L], m) for a regressor."""
-    out = model.network.predict(scale(model, X))
+    return predictions(model, model.network.predict_proba(scale(model, X)))
+
+
+def probabilities(model, AL) -> np.ndarray:
+    """`predict_proba` from the outputs A^[L] (n^[L], m) of a classifier."""
     if not model.network.is_classifier:
-        return unscale_targets(model, out)
+        raise _no_probabilities(model)
+    return np.vstack([1.0 - AL, AL]) if model.network.loss.name == "binary_cross_entropy" else AL
+
+
+def _no_probabilities(model) -> UsageError:
+    return UsageError(f"{model.path}: a regression model ({model.network.activations[-1]} output) has no class "
+                      "probabilities")
+
+
+def predictions(model, AL) -> list | np.ndarray:
+    """`predict` from the outputs A^[L] (n^[L], m)."""
+    if not model.network.is_classifier:
+        return unscale_targets(model, AL)
     labels = model.labels
-    return [labels[k] for k in out[0]]
+    return [labels[k] for k in model.network.decide(AL)[0]]
 
 
 def unscale_targets(model, AL) -> np.ndarray:
@@ -256,8 +270,9 @@ def unscale_targets(model, AL) -> np.ndarray:
     return AL if scaler is None else AL * scaler.std + scaler.mean
 
 
-def check_outputs(model, inputs: Inputs) -> None:
-    """DataError naming the first sample whose output A^[L] is not finite (features too large for float64)."""
+def outputs(model, inputs: Inputs) -> np.ndarray:
+    """A^[L] (n^[L], m) of the inputs (computed once, for predictions and evaluation alike); a DataError naming
+    the first sample whose output is not finite (features too large for float64)."""
     with np.errstate(all="ignore"):
         AL = model.network.predict_proba(scale(model, inputs.X))
     bad = np.flatnonzero(~np.isfinite(AL).all(axis=0))
@@ -266,18 +281,20 @@ def check_outputs(model, inputs: Inputs) -> None:
         raise DataError(f"{inputs.source}: {inputs.where(i)}: the model's output is not finite for this sample "
                         f"(largest |feature| {np.abs(inputs.X[:, i]).max():.3g}): its values are too large for "
                         "float64 arithmetic")
+    return AL
 
 
-def evaluation(model, inputs: Inputs) -> dict:
-    """The JSON-ready evaluation: model, data, task, m, cost and the task's scores."""
-    X = scale(model, inputs.X)
+def evaluation(model, inputs: Inputs, AL=None) -> dict:
+    """The JSON-ready evaluation: model, data, task, m, cost and the task's scores. AL: the inputs' `outputs`,
+    when the caller has them."""
+    AL = outputs(model, inputs) if AL is None else AL
     head = {"model": str(model.path), "data": inputs.source, "task": model.task}
     if not model.network.is_classifier:
         Y = targets_of(inputs, model.network.layers[-1])
-        return {**head, **regression_report(model.network, X, Y, model.target_scaler)}
+        return {**head, **regression_report(model.network, AL, Y, model.target_scaler)}
     labels = model.labels
     codes = encode_with_classes(inputs, model.classes)
-    report = classification_report(model.network, X, codes, len(labels))
+    report = classification_report(model.network, AL, codes, len(labels))
     per_class = [{"class": label, "precision": float(report["precision"][k]), "recall": float(report["recall"][k]),
                   "f1": float(report["f1"][k]), "support": int(report["support"][k])}
                  for k, label in enumerate(labels)]

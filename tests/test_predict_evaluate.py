@@ -124,6 +124,24 @@ def test_evaluate_json_agrees_with_the_predictions(cli, fruit):
     assert [row["support"] for row in doc["per_class"]] == [50, 50, 50]
 
 
+@pytest.mark.parametrize("command, model", [("predict", "fruit"), ("predict --proba", "fruit"),
+                                            ("evaluate", "fruit"), ("predict", "sine"), ("evaluate", "sine")])
+def test_predict_and_evaluate_run_the_network_once(cli, request, monkeypatch, tmp_path, command, model):
+    """The outputs A^[L] are computed once: checked finite, then turned into predictions or scores."""
+    from dnn_cli.network import Network
+
+    path, _ = request.getfixturevalue(model)
+    calls = []
+    forward = Network.predict_proba
+    monkeypatch.setattr(Network, "predict_proba", lambda self, X: calls.append(X.shape) or forward(self, X))
+    x = np.linspace(-3, 3, 7)
+    data = FRUIT_CSV if model == "fruit" else write(tmp_path / "xy.csv", "x,y\n" + "".join(
+        f"{float(v)!r},{float(np.sin(v))!r}\n" for v in x))
+    result = cli(*command.split(), path, data)
+    assert result.exit_code == 0, result.output
+    assert len(calls) == 1
+
+
 def test_evaluate_prints_tables(cli, fruit):
     path, _ = fruit
     result = cli("evaluate", path, FRUIT_CSV)

@@ -26,8 +26,8 @@ def command(
     from ..predictor import evaluation
     from ._inputs import model_and_inputs
 
-    loaded, inputs = model_and_inputs(model, data, by_position=by_position)
-    document = evaluation(loaded, inputs)
+    loaded, inputs, AL = model_and_inputs(model, data, by_position=by_position)
+    document = evaluation(loaded, inputs, AL)
     if not math.isfinite(document["cost"]):
         raise DataError(f"{inputs.source}: the cost on this data is {document['cost']}: its values are too large "
                         "for float64 arithmetic (|y - prediction| above about 1e154)")

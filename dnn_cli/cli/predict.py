@@ -31,8 +31,8 @@ def command(
         if out_.suffix.lower() != ".csv":
             raise UsageError(f"--out {out_}: expected a .csv file name")
         check_writable(out_, "predictions")
-    loaded, inputs = model_and_inputs(model, data, by_position=by_position)
-    header, rows = prediction_rows(loaded, inputs.X, proba=proba)
+    loaded, inputs, AL = model_and_inputs(model, data, by_position=by_position)
+    header, rows = prediction_rows(loaded, AL, proba=proba)
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(header)
@@ -44,17 +44,18 @@ def command(
         out().print(f"wrote {len(rows)} predictions to {out_}")
 
 
-def prediction_rows(model, X, *, proba: bool = False) -> tuple[list[str], list[list[str]]]:
-    """The CSV header and rows: 'prediction' (labels or values) or one probability column per class.
+def prediction_rows(model, AL, *, proba: bool = False) -> tuple[list[str], list[list[str]]]:
+    """The CSV header and rows from the model's outputs A^[L]: 'prediction' (labels or values) or one
+    probability column per class.
 
     Numbers are written as Python's shortest round-trip repr, so reading them back gives the same floats.
     """
     from .. import predictor
 
     if proba:
-        P = predictor.predict_proba(model, X)
+        P = predictor.probabilities(model, AL)
         return [str(c) for c in model.labels], [[repr(float(p)) for p in column] for column in P.T]
-    predicted = predictor.predict(model, X)
+    predicted = predictor.predictions(model, AL)
     if model.network.is_classifier:
         return ["prediction"], [[str(label)] for label in predicted]
     n_y = predicted.shape[0]
