@@ -5,7 +5,7 @@
 
 A generated CSV of 200,000 rows x 20 float64 features (written with 17 significant digits) and an integer label
 column (about 80 MB) is read by: `numpy.loadtxt` (the target), `dnn train` of a [20, 8, 1] network for 1 epoch
-(mini-batches of 1,024), dnn's reader alone (`io.tables.load_file`), and the careful reader alone (the csv
+(mini-batches of 1,024), `dnn predict` and `dnn evaluate` of that model on the same file, dnn's reader alone (`io.tables.load_file`), and the careful reader alone (the csv
 module, every cell checked: the path a file with text takes). Peak RSS is VmHWM of the process; work RSS
 subtracts the peak after the imports. Not part of the test suite: nothing asserts a time.
 """
@@ -36,6 +36,14 @@ CHILDREN = {
                            "from dnn_cli.cli import app\n"
                            "try:\n    app(['train', CONFIG, '-q'])\nexcept SystemExit as e:\n"
                            "    assert not e.code, e.code\n",
+    "dnn predict": "import dnn_cli.cli.predict, dnn_cli.pipeline, dnn_cli.config\nbefore = peak()\n"
+                   "from dnn_cli.cli import app\n"
+                   "try:\n    app(['predict', MODEL, PATH, '--out', OUT])\nexcept SystemExit as e:\n"
+                   "    assert not e.code, e.code\n",
+    "dnn evaluate": "import dnn_cli.cli.evaluate, dnn_cli.pipeline, dnn_cli.config\nbefore = peak()\n"
+                    "from dnn_cli.cli import app\n"
+                    "try:\n    app(['evaluate', MODEL, PATH, '--json'])\nexcept SystemExit as e:\n"
+                    "    assert not e.code, e.code\n",
     "dnn reader (load_file)": "import dnn_cli.pipeline\nbefore = peak()\nfrom dnn_cli.io.tables import load_file\n"
                               "d = load_file(PATH)\n",
     "careful reader": "import dnn_cli.pipeline\nbefore = peak()\nfrom dnn_cli.io.tables import _text_dataset, "
@@ -54,7 +62,9 @@ def write_csv(path: Path, rows: int, features: int = 20, seed: int = 0) -> None:
 
 
 def run_child(name: str, path: Path, config: Path) -> dict:
-    code = (PEAK + f"PATH, CONFIG = {str(path)!r}, {str(config)!r}\n" + CHILDREN[name]
+    model, out = config.with_name("model.npz"), config.with_name("predictions.csv")
+    code = (PEAK + f"PATH, CONFIG, MODEL, OUT = {str(path)!r}, {str(config)!r}, {str(model)!r}, {str(out)!r}\n"
+            + CHILDREN[name]
             + "import json\nprint(json.dumps({'before': before, 'peak': peak()}))\n")
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
@@ -77,6 +87,10 @@ def main(argv=None) -> int:
         write_csv(path, args.rows)
         config.write_text("seed: 0\ndata:\n  source: big.csv\nmodel:\n  layers: [20, 8, 1]\n  activations: [relu, "
                           "sigmoid]\n  init: he\ntrain:\n  epochs: 1\n  batch_size: 1024\n  log_every: 1\n")
+        # The model predict and evaluate apply: the same run as the `dnn train` child, saved.
+        subprocess.run([sys.executable, "-m", "dnn_cli", "train", str(config), "-q", "--save",
+                        str(config.with_name("model.npz"))], check=True, cwd=ROOT, capture_output=True,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)})
         array_mb = args.rows * 21 * 8 / 2**20
         print(f"file: {args.rows:,} rows x 21 columns, {path.stat().st_size / 2**20:.1f} MB; as float64 "
               f"{array_mb:.1f} MB; {args.repeats} runs each (wall time of the whole process)")

@@ -13,19 +13,22 @@ from __future__ import annotations
 import difflib
 import numbers
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from .errors import SUGGEST_LIMIT, DataError, UsageError, listed
-from .io.csvfile import check_not_data, parse_int_label, parse_number, quoted
+from .io.csvfile import check_not_data, parse_int_label, parse_number, quoted, row_line
+from .io.fastcsv import EXACT_INTEGERS, NumericTable, select_columns
 from .io.rawcolumns import raw_features
-from .io.tables import ArrayTable, check_numeric, has_header, read_table
+from .io.tables import ArrayTable, check_numeric, has_header, read_fast_or_table, read_table
 from .metrics import classification_report, regression_report
 
 
 @dataclass(frozen=True, eq=False)
 class Inputs:
-    """Samples to run a trained model on: X (n_x, m) float64, and the file's labels when it has them.
+    """Samples to run a trained model on: X (n_x, m) float64 (sample-major: X.T is C-contiguous for a CSV, as in
+    training), and the file's labels when it has them.
 
     labels: None, or one entry per sample: the label cells (str) of a text table, or the rows of an array
     file's y ((m,) or (m, n_y)); lines: the file line of each sample (None for an array file).
@@ -43,6 +46,9 @@ class Inputs:
 
     def where(self, i: int) -> str:
         """Sample i as a reader finds it: 'line 7' in a CSV, 'index 6' in an NPZ."""
+        if self.lines is None and self.source.lower().endswith(".csv"):
+            # Read by the fast path, which keeps no line numbers: the careful reader finds them, for the message.
+            return f"line {row_line(Path(self.source), i + 1)}"
         return f"line {self.lines[i]}" if self.lines is not None else f"index {i}"
 
 
@@ -52,7 +58,7 @@ def named_features(model) -> bool:
 
 
 def read_inputs(path, *, n_x: int, feature_names=None, label: str | None = None, named: bool = True,
-                by_position: bool = False, encoder=None) -> Inputs:
+                by_position: bool = False, encoder=None, text_labels: bool = False) -> Inputs:
     """Read a data file for a trained model with n_x = n^[0] inputs; the label column is optional.
 
     Text table (CSV): the columns named like the model's features (in any order; see match_columns); by
@@ -60,9 +66,17 @@ def read_inputs(path, *, n_x: int, feature_names=None, label: str | None = None,
     has no feature names, when `named` is False and no name matches, or with by_position.
     Array file (NPZ): X (m, n_x) and optionally y. Returns X (n_x, m).
     encoder: the `encoding.Encoder` of a model trained on string columns or missing cells: the file must name
-    its raw columns (always by name), which it encodes as in training.
+    its raw columns (always by name), which it encodes as in training. A CSV of numbers only is read by the
+    fast path (NumPy's C parser) unless the model has an encoder or the labels are wanted as text
+    (`text_labels`: evaluating a classifier whose classes are strings, matched cell by cell).
     """
-    table = read_table(path)
+    table = read_table(path) if encoder is not None or text_labels else read_fast_or_table(path)
+    if isinstance(table, NumericTable):
+        inputs = _numeric_inputs(str(path), table, n_x=n_x, feature_names=feature_names, label=label, named=named,
+                                 by_position=by_position)
+        if inputs is not None:
+            return inputs
+        table = read_table(path)
     if isinstance(table, ArrayTable):
         if encoder is not None:
             raise DataError(f"{table.source}: the model encodes text columns ({listed(encoder.kinds())}); expected "
@@ -80,9 +94,27 @@ def read_inputs(path, *, n_x: int, feature_names=None, label: str | None = None,
     feature_index, label_index = match_columns(table_path, line, columns, n_x=n_x, feature_names=feature_names,
                                                label=label, named=named, by_position=by_position)
     features, labels = table.numbers(feature_index, label_index)
-    return Inputs(np.ascontiguousarray(features.T), labels if label_index is not None else None,
+    return Inputs(features.T, labels if label_index is not None else None,
                   columns[label_index] if label_index is not None else None, table_path,
                   tuple(line for line, _ in table.rows))
+
+
+def _numeric_inputs(path: str, table: NumericTable, *, n_x: int, feature_names, label, named: bool,
+                    by_position: bool) -> Inputs | None:
+    """The Inputs of a CSV read by the fast path, as the careful path would give them (labels as numbers);
+    None when the careful path must read it (a label beyond 2^53, which a float does not keep exactly)."""
+    feature_index, label_index = match_columns(path, table.header_line, table.columns, n_x=n_x,
+                                               feature_names=feature_names, label=label, named=named,
+                                               by_position=by_position)
+    values = table.values
+    labels = None
+    if label_index is not None:
+        labels = values[:, label_index].copy()
+        if np.abs(labels).max(initial=0) >= EXACT_INTEGERS:
+            return None
+    # The features in the model's order, moved in place within the table's buffer (no second copy of X).
+    X = select_columns(values, feature_index).T
+    return Inputs(X, labels, table.columns[label_index] if label_index is not None else None, path)
 
 
 def _encoded_inputs(table, encoder, label: str | None) -> Inputs:
@@ -197,7 +229,8 @@ def encode_with_classes(inputs: Inputs, classes) -> np.ndarray:
     index = {c: k for k, c in enumerate(classes)}
     codes = np.empty(len(labels), dtype=np.int64)
     for i, value in enumerate(labels):
-        text = str(value).strip()
+        # A float label that is an integer reads as one ('999', not '999.0'), as its CSV cell or NPZ entry did.
+        text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value).strip()
         key = parse_int_label(text) if numeric else text
         if key not in index:
             raise DataError(f"{inputs.source}: {inputs.where(i)}: label {text!r} was not seen in training; "

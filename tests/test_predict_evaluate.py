@@ -223,3 +223,48 @@ def test_mae_and_r2_by_hand(AL, Y, expected_mae, expected_r2):
     AL, Y = np.array(AL), np.array(Y)
     np.testing.assert_allclose(mae(AL, Y), expected_mae, rtol=0, atol=1e-15)
     np.testing.assert_allclose(r2(AL, Y), expected_r2, rtol=0, atol=1e-15)
+
+
+def _numeric_model(tmp_path, labels: str):
+    """A model trained on a numeric CSV (x1, x2, label) with integer, non-integer or regression labels."""
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((200, 2))
+    y = {"int": (X[:, 0] > 0).astype(int) * 3 + 1, "half": np.where(X[:, 1] > 0, 1.5, 2.5),
+         "value": X[:, 0] * 2.0 + 0.5}[labels]
+    rows = "".join(f"{a!r},{b!r},{c!r}\n" for a, b, c in zip(X[:, 0].tolist(), X[:, 1].tolist(), y.tolist()))
+    data = write(tmp_path / "train.csv", "x1,x2,label\n" + rows)
+    model = ("layers: [2, 4, 1]\n  activations: [tanh, linear]" if labels == "value" else
+             "layers: [2, 4, 1]\n  activations: [tanh, sigmoid]")
+    config = write(tmp_path / "c.yaml", f"data:\n  source: train.csv\nmodel:\n  {model}\ntrain:\n  epochs: 20\n")
+    path = tmp_path / "m.npz"
+    train_and_save(path, config, epochs=20)
+    return path, data
+
+
+@pytest.mark.parametrize("labels", ["int", "half", "value"])
+@pytest.mark.parametrize("command", ["predict", "predict --proba", "evaluate --json"])
+def test_predict_and_evaluate_read_a_numeric_csv_fast_with_the_same_results(cli, tmp_path, monkeypatch, labels,
+                                                                            command):
+    """A CSV of numbers only is read by NumPy's C parser (as in training); the output is the careful reader's,
+    byte for byte (a model whose classes are text, here 1.5 and 2.5, has its labels read as text)."""
+    import dnn_cli.io.tables as tables
+
+    if command == "predict --proba" and labels == "value":
+        return
+    path, data = _numeric_model(tmp_path, labels)
+    calls = []
+    fast = tables.numeric_table
+    monkeypatch.setattr(tables, "numeric_table", lambda p: calls.append(p) or fast(p))
+    result = cli(*command.split(), path, data)
+    assert result.exit_code == 0, result.output
+    assert len(calls) == (0 if labels == "half" and command.startswith("evaluate") else 1)
+    monkeypatch.setattr(tables, "numeric_table", lambda p: None)
+    careful = cli(*command.split(), path, data)
+    assert careful.exit_code == 0 and result.stdout == careful.stdout
+
+
+def test_a_fast_read_csv_still_names_the_line_of_a_bad_sample(cli, tmp_path):
+    """The fast path keeps no line numbers: an error about one sample finds its line (blank lines counted)."""
+    path, _ = _numeric_model(tmp_path, "int")
+    data = write(tmp_path / "e.csv", "x1,x2,label\n\n0.5,0.5,1\n\n0.5,0.5,4\n0.5,0.5,7\n0,0,1\n")
+    assert_input_error(cli("evaluate", path, data), "e.csv: line 6: label '7' was not seen in training")

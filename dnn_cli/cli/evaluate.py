@@ -26,7 +26,7 @@ def command(
     from ..predictor import evaluation
     from ._inputs import model_and_inputs
 
-    loaded, inputs, AL = model_and_inputs(model, data, by_position=by_position)
+    loaded, inputs, AL = model_and_inputs(model, data, by_position=by_position, labels=True)
     document = evaluation(loaded, inputs, AL)
     if not math.isfinite(document["cost"]):
         raise DataError(f"{inputs.source}: the cost on this data is {document['cost']}: its values are too large "

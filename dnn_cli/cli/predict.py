@@ -1,5 +1,6 @@
 """`dnn predict MODEL DATA`: predictions of a saved model, one row per sample, as CSV."""
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -31,7 +32,7 @@ def command(
         if out_.suffix.lower() != ".csv":
             raise UsageError(f"--out {out_}: expected a .csv file name")
         check_writable(out_, "predictions")
-    loaded, inputs, AL = model_and_inputs(model, data, by_position=by_position)
+    loaded, inputs, AL = model_and_inputs(model, data, by_position=by_position, labels=False)
     header, rows = prediction_rows(loaded, AL, proba=proba)
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
@@ -41,12 +42,12 @@ def command(
         typer.echo(text.getvalue(), nl=False)
     else:
         atomic_write(out_, text.getvalue().encode(), "predictions")
-        out().print(f"wrote {len(rows)} predictions to {out_}")
+        out().print(f"wrote {inputs.m} predictions to {out_}")
 
 
-def prediction_rows(model, AL, *, proba: bool = False) -> tuple[list[str], list[list[str]]]:
-    """The CSV header and rows from the model's outputs A^[L]: 'prediction' (labels or values) or one
-    probability column per class.
+def prediction_rows(model, AL, *, proba: bool = False) -> tuple[list[str], Iterator[list[str]]]:
+    """The CSV header and rows (made one at a time, as the writer takes them) from the model's outputs A^[L]:
+    'prediction' (labels or values) or one probability column per class.
 
     Numbers are written as Python's shortest round-trip repr, so reading them back gives the same floats.
     """
@@ -54,10 +55,10 @@ def prediction_rows(model, AL, *, proba: bool = False) -> tuple[list[str], list[
 
     if proba:
         P = predictor.probabilities(model, AL)
-        return [str(c) for c in model.labels], [[repr(float(p)) for p in column] for column in P.T]
+        return [str(c) for c in model.labels], ([repr(p) for p in column.tolist()] for column in P.T)
     predicted = predictor.predictions(model, AL)
     if model.network.is_classifier:
-        return ["prediction"], [[str(label)] for label in predicted]
+        return ["prediction"], ([str(label)] for label in predicted)
     n_y = predicted.shape[0]
     header = ["prediction"] if n_y == 1 else [f"prediction_{k}" for k in range(1, n_y + 1)]
-    return header, [[repr(float(v)) for v in column] for column in predicted.T]
+    return header, ([repr(v) for v in column.tolist()] for column in predicted.T)

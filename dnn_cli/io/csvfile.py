@@ -82,6 +82,21 @@ def read_rows(path: Path) -> list[tuple[int, list[str]]]:
     return rows
 
 
+def row_line(path: Path, index: int) -> int:
+    """The file line the non-blank row `index` of a CSV starts on (0: the header), as `read_rows` numbers them,
+    found by reading up to it without keeping the rows; 0 if the file has fewer rows."""
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        reader = csv.reader(f)
+        line, seen = 1, -1
+        for row in reader:
+            if row:
+                seen += 1
+                if seen == index:
+                    return line
+            line = reader.line_num + 1
+    return 0
+
+
 def check_delimiter(path, line: int, columns: list[str]) -> None:
     """Refuse a header that looks like another delimiter's: 'x1;x2;label' read with commas is one column."""
     for delimiter, name in OTHER_DELIMITERS.items():

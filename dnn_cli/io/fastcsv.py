@@ -110,22 +110,31 @@ def estimate_bytes(path) -> tuple[int, int, int]:
     return size, 2 * table, TEXT_FACTOR * table
 
 
-def drop_column(values: np.ndarray, index: int) -> tuple[np.ndarray, np.ndarray]:
-    """(features, spare): a C-contiguous (m, n + 1) array without its column `index`, as a C-contiguous (m, n)
-    array in the same memory, and that memory's last m float64 slots (m,), which no feature uses any more.
+def select_columns(values: np.ndarray, columns: list[int]) -> np.ndarray:
+    """The given columns of a C-contiguous (m, w) float64 array, in the given order, as a C-contiguous
+    (m, len(columns)) array in the same memory (len(columns) <= w).
 
-    The rows are moved forward block by block (each block's new place ends before the next block's old one),
-    so no second (m, n) array is allocated; column `index` is overwritten: copy it out first. The caller may
-    keep the labels in `spare` (a view of the same buffer) instead of an array of their own.
+    The rows are moved forward block by block (each block's new place ends before the next block's old one,
+    and a block is read before it is written), so no second (m, n) array is allocated; the values' other
+    cells are overwritten: copy out what is still needed first.
     """
     m, width = values.shape
-    assert values.flags.c_contiguous and 0 <= index < width and values.dtype == np.float64
-    n = width - 1
+    n = len(columns)
+    assert values.flags.c_contiguous and values.dtype == np.float64 and n <= width
     flat = values.reshape(-1)
-    keep = [i for i in range(width) if i != index]
+    leading = list(columns) == list(range(n))
     step = max(1, (1 << 16) // width)
     for r0 in range(0, m, step):
         r1 = min(m, r0 + step)
-        block = values[r0:r1, :n] if index == n else values[r0:r1, keep]   # a copy unless the last column goes
+        block = values[r0:r1, :n] if leading else values[r0:r1, columns]   # a copy unless the first n columns
         flat[r0 * n: r1 * n].reshape(r1 - r0, n)[...] = block
-    return flat[: m * n].reshape(m, n), flat[m * n:]
+    return flat[: m * n].reshape(m, n)
+
+
+def drop_column(values: np.ndarray, index: int) -> tuple[np.ndarray, np.ndarray]:
+    """(features, spare): a C-contiguous (m, n + 1) array without its column `index` (`select_columns`), and
+    that memory's last m float64 slots (m,), which no feature uses any more: the caller may keep the labels
+    there (a view of the same buffer) instead of in an array of their own."""
+    m, width = values.shape
+    features = select_columns(values, [i for i in range(width) if i != index])
+    return features, values.reshape(-1)[m * (width - 1):]

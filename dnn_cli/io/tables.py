@@ -146,16 +146,13 @@ def load_file(path, *, label: str | None = None, task: str = "classification", m
     """
     check_task(task)
     path = Path(path)
-    if READERS.get(path.suffix.lower()) is READERS.get(".csv") and missing == "error":
-        size, fast, careful = estimate_bytes(path)
-        check_fits(fast, f"reading {path.name} ({gib(size)}) as float64", str(path))
-        numeric = numeric_table(path)
+    if _is_csv(path) and missing == "error":
+        numeric, careful = _read_fast(path)
         if numeric is not None:
             dataset = _numeric_dataset(path, numeric, label, task)
             if dataset is not None:
                 return dataset
-        check_fits(careful, f"reading {path.name} ({gib(size)}) cell by cell (it is not all "
-                            "numbers: the careful reader keeps its cells as text)", str(path))
+        careful()
     table = read_table(path)
     if isinstance(table, TextTable):
         return _text_dataset(table, label, task, missing)
@@ -164,6 +161,36 @@ def load_file(path, *, label: str | None = None, task: str = "classification", m
         raise DataError(f"{table.source}: label {label!r} applies to CSV files only; an "
                         f"{Path(table.source).suffix.lower()} holds its labels in 'y'")
     return _array_dataset(table, task)
+
+
+def read_fast_or_table(path) -> NumericTable | TextTable | ArrayTable:
+    """`read_table`, except that a CSV of numbers only comes back as a NumericTable read by NumPy's C parser
+    (`fastcsv`). As in `load_file`, each reader is refused before it runs when its memory does not fit."""
+    path = Path(path)
+    if _is_csv(path):
+        numeric, careful = _read_fast(path)
+        if numeric is not None:
+            check_delimiter(path, numeric.header_line, numeric.columns)
+            return numeric
+        careful()
+    return read_table(path)
+
+
+def _is_csv(path: Path) -> bool:
+    return READERS.get(path.suffix.lower()) is READERS.get(".csv")
+
+
+def _read_fast(path: Path) -> tuple[NumericTable | None, Callable[[], None]]:
+    """(the CSV through the fast path or None, a check that the careful reader's memory fits, to call before
+    it runs), both estimated from the file's size before anything is read."""
+    size, fast, careful = estimate_bytes(path)
+    check_fits(fast, f"reading {path.name} ({gib(size)}) as float64", str(path))
+
+    def careful_fits() -> None:
+        check_fits(careful, f"reading {path.name} ({gib(size)}) cell by cell (it is not all numbers: the "
+                            "careful reader keeps its cells as text)", str(path))
+
+    return numeric_table(path), careful_fits
 
 
 def _label_index(path, line: int, columns: list[str], label: str | None) -> int:
