@@ -268,3 +268,19 @@ def test_a_fast_read_csv_still_names_the_line_of_a_bad_sample(cli, tmp_path):
     path, _ = _numeric_model(tmp_path, "int")
     data = write(tmp_path / "e.csv", "x1,x2,label\n\n0.5,0.5,1\n\n0.5,0.5,4\n0.5,0.5,7\n0,0,1\n")
     assert_input_error(cli("evaluate", path, data), "e.csv: line 6: label '7' was not seen in training")
+
+
+@pytest.mark.parametrize("cells", ["numbers", "text"])
+def test_predict_refuses_a_file_too_large_for_memory_before_reading_it(cli, tmp_path, monkeypatch, cells):
+    """As training does: the memory either reader needs is estimated from the file's size first."""
+    from dnn_cli import resources
+
+    path, _ = _numeric_model(tmp_path, "int")
+    row = "0.5,0.5,1\n" if cells == "numbers" else "0.5,0.5,one\n"
+    data = write(tmp_path / "d.csv", "x1,x2,label\n" + row * 2000)
+    # 2,001 rows x 3 cells: about 96 kB as float64 on the fast path, 14 times that for the careful reader.
+    limit = 50_000 if cells == "numbers" else 200_000
+    monkeypatch.setattr(resources, "_available", lambda: (limit, " (a test's limit)"))
+    result = cli("predict", path, data)
+    how = "as float64" if cells == "numbers" else "cell by cell"
+    assert_input_error(result, f"d.csv: reading d.csv (0.0 MiB) {how}", "needs about", "a test's limit")
