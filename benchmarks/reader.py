@@ -5,9 +5,10 @@
 
 A generated CSV of 200,000 rows x 20 float64 features (written with 17 significant digits) and an integer label
 column (about 80 MB) is read by: `numpy.loadtxt` (the target), `dnn train` of a [20, 8, 1] network for 1 epoch
-(mini-batches of 1,024), `dnn predict` and `dnn evaluate` of that model on the same file, dnn's reader alone (`io.tables.load_file`), and the careful reader alone (the csv
-module, every cell checked: the path a file with text takes). Peak RSS is VmHWM of the process; work RSS
-subtracts the peak after the imports. Not part of the test suite: nothing asserts a time.
+(mini-batches of 1,024), `dnn predict` and `dnn evaluate` of that model on the same file, dnn's reader alone
+(`io.tables.load_file`), and the careful reader alone (the csv module, every cell checked: the path a file with
+text takes). Peak RSS is VmHWM of the process; work RSS subtracts the peak after the imports.
+Not part of the test suite: nothing asserts a time.
 """
 
 from __future__ import annotations
