@@ -7,6 +7,13 @@ X (n^[0], m) transposed. Layer l is one Gemm, A^[l-1] W^[l]^T + b^[l]^T (W^[l] k
 `dnn predict --proba` and `dnn predict` print: `probabilities` (N, K) and `label` (N,) in the original class
 names for a classifier, `prediction` (N, n^[L]) for a regressor.
 
+A model trained on raw columns (text columns one-hot encoded, or missing cells filled: `encoding.Encoder`)
+takes one input per raw column instead of X, each (N, 1): numbers in the model's dtype (NaN for a missing
+cell), categories as strings ('' or NA for a missing cell). The graph encodes them as dnn does: a fill value
+by Where(IsNaN), a category by CategoryMapper (ai.onnx.ml) to its index and a Gather of the identity matrix's
+row; an unseen category (with `unknown_categories: error`) or a missing one the model does not accept indexes
+past the matrix, so the runtime refuses the input, as `dnn predict` does.
+
 The onnx package is imported inside the functions: it is an optional extra (`pip install 'dnn-cli[onnx]'`).
 """
 
@@ -25,9 +32,11 @@ INSTALL = "pip install 'dnn-cli[onnx]' (the onnx and onnxruntime packages)"
 PROBE_SAMPLES = 64  # inputs onnxruntime runs after export, compared with dnn's own predictions
 
 # The members of a loaded model (io.modelfile.Model) this exporter knows how to carry into the graph. A model
-# with anything else (e.g. encoders of categorical inputs) is refused rather than exported without it.
-EXPORTED = {"path", "network", "config", "classes", "features", "standardizer", "target_scaler", "state",
+# with anything else is refused rather than exported without it.
+EXPORTED = {"path", "network", "config", "classes", "features", "standardizer", "target_scaler", "encoder", "state",
             "format_version"}
+ML_OPSET = 3  # ai.onnx.ml, for CategoryMapper (a string to its category's index)
+OUTPUT_NAMES = ("probabilities", "label", "prediction")
 ACTIVATION_OPS = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu", "leaky_relu": "LeakyRelu",
                   "linear": "Identity", "softmax": "Softmax"}
 
@@ -53,11 +62,16 @@ def dnn_version() -> str:
 
 
 def check_exportable(model) -> None:
-    """ModelFileError naming what the graph cannot carry: an unknown member of the model or an activation."""
+    """ModelFileError naming what the graph cannot carry: an unknown member of the model, an activation, or a
+    column whose input would take an output's name."""
     for field in dataclasses.fields(model):
         if field.name not in EXPORTED and getattr(model, field.name) not in (None, {}, (), []):
             raise ModelFileError(f"{model.path}: '{field.name}' cannot be exported to ONNX yet: this dnn export "
                                  f"carries {', '.join(sorted(EXPORTED - {'path'}))} only; predict with dnn instead")
+    for column in model.encoder.columns if model.encoder is not None else ():
+        if column.name in OUTPUT_NAMES:
+            raise ModelFileError(f"{model.path}: feature column '{column.name}' would be an input of the ONNX graph "
+                                 "with the name of one of its outputs; rename the column and train again to export")
     for l, name in enumerate(model.network.activations, start=1):
         if name not in ACTIVATION_OPS:
             raise ModelFileError(f"{model.path}: g^[{l}] = '{name}' has no ONNX counterpart in dnn export "
@@ -87,6 +101,10 @@ def build_onnx(model):
         initializers.append(numpy_helper.from_array(np.asarray(value), name))
         return name
 
+    if model.encoder is not None:
+        inputs = _encoder_nodes(model.encoder, dtype, element, nodes, constant)
+    else:
+        inputs = [helper.make_tensor_value_info("X", element, ["N", n_x])]
     A = "X"
     if model.standardizer is not None:
         mean = constant("x_mean", model.standardizer.mean[:, 0].astype(dtype))
@@ -141,15 +159,104 @@ def build_onnx(model):
         outputs += [helper.make_tensor_value_info("probabilities", element, ["N", len(labels)]),
                     helper.make_tensor_value_info("label", classes.data_type, ["N"])]
 
-    graph = helper.make_graph(nodes, "dnn", [helper.make_tensor_value_info("X", element, ["N", n_x])], outputs,
-                              initializer=initializers)
-    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=IR_VERSION,
+    if model.encoder is not None:
+        _name_inputs(nodes, initializers, inputs, [c.name for c in model.encoder.columns])
+    graph = helper.make_graph(nodes, "dnn", inputs, outputs, initializer=initializers)
+    opsets = [helper.make_opsetid("", OPSET)]
+    if model.encoder is not None and model.encoder.has_categories:
+        opsets.append(helper.make_opsetid("ai.onnx.ml", ML_OPSET))
+    proto = helper.make_model(graph, opset_imports=opsets, ir_version=IR_VERSION,
                               producer_name="dnn", producer_version=dnn_version(),
                               doc_string=f"A dnn model ({model.task}), layers {list(network.layers)}, activations "
-                                         f"{list(network.activations)}. Input X: samples as rows (N, n^[0] = {n_x}).")
+                                         f"{list(network.activations)}. {_inputs_text(model)}")
     helper.set_model_props(proto, metadata(model))
     onnx.checker.check_model(proto, full_check=True)
     return proto
+
+
+def _encoder_nodes(encoder, dtype, element, nodes, constant) -> list:
+    """The graph inputs of the raw columns, and the nodes that encode them into "X" (N, n^[0]) as
+    `Encoder.transform` does; see the module's doc."""
+    from onnx import TensorProto, helper
+
+    from .io.rawcolumns import MISSING
+
+    inputs, parts = [], []
+    for j, column in enumerate(encoder.columns):
+        name = _placeholder(j)  # the column's name once the graph is built (see _name_inputs)
+        if column.kind == "numeric":
+            inputs.append(helper.make_tensor_value_info(name, element, ["N", 1]))
+            if column.fill is None:
+                parts.append(name)
+                continue
+            nodes += [helper.make_node("IsNaN", [name], [f"c{j}_gap"]),
+                      helper.make_node("Where", [f"c{j}_gap", constant(f"c{j}_fill", np.array([[column.fill]], dtype)),
+                                                 name], [f"c{j}_filled"])]
+            parts.append(f"c{j}_filled")
+            continue
+        inputs.append(helper.make_tensor_value_info(name, TensorProto.STRING, ["N", 1]))
+        K = len(column.categories)
+        index = {c: k for k, c in enumerate(column.categories)}
+        # A missing cell: its own category (missing: mean), else past every row (refused, as dnn predict does).
+        gap = index.get(MISSING, K + 1)
+        strings = list(column.categories) + [t for t in _missing_spellings() if t not in index]
+        codes = [index.get(t, gap) for t in strings]
+        # An unseen category: a row of zeros (unknown_categories: ignore), else past every row (refused).
+        table = np.vstack([np.eye(K), np.zeros((1, K))]) if encoder.unknown == "ignore" else np.eye(K)
+        nodes += [helper.make_node("CategoryMapper", [name], [f"c{j}_code"], domain="ai.onnx.ml",
+                                   cats_strings=strings, cats_int64s=codes, default_int64=K),
+                  helper.make_node("Gather", [constant(f"c{j}_onehot", table.astype(dtype)), f"c{j}_code"],
+                                   [f"c{j}_rows"], axis=0),
+                  helper.make_node("Reshape", [f"c{j}_rows", constant(f"c{j}_shape", np.array([-1, K], np.int64))],
+                                   [f"c{j}_encoded"])]
+        parts.append(f"c{j}_encoded")
+    nodes.append(helper.make_node("Concat", parts, ["X"], axis=1))
+    return inputs
+
+
+def _missing_spellings() -> list[str]:
+    """Every text `rawcolumns.is_missing` takes for a missing cell, without surrounding spaces: '', NA, NaN in
+    any case."""
+    import itertools
+
+    from .io.rawcolumns import MISSING_TEXTS
+
+    return sorted({"".join(p) for t in MISSING_TEXTS for p in itertools.product(*[(c.lower(), c.upper()) for c in t])})
+
+
+def _placeholder(j: int) -> str:
+    return f"input:{j}"
+
+
+def _name_inputs(nodes, initializers, inputs, names: list[str]) -> None:
+    """Give the graph inputs their columns' names: first rename the graph's own values that a name would clash
+    with ('W1' -> 'W1_'), then the placeholders of `_encoder_nodes`."""
+    wanted = set(names)
+    own = {n for node in nodes for n in node.output} | {t.name for t in initializers}
+    renamed, every = {}, own | wanted | {n for node in nodes for n in node.input}
+    for name in sorted(own & wanted):
+        new = name + "_"
+        while new in every:
+            new += "_"
+        renamed[name] = new
+        every.add(new)
+    renamed.update({_placeholder(j): name for j, name in enumerate(names)})
+    for node in nodes:
+        node.input[:] = [renamed.get(n, n) for n in node.input]
+        node.output[:] = [renamed.get(n, n) for n in node.output]
+    for t in initializers:
+        t.name = renamed.get(t.name, t.name)
+    for value in inputs:
+        value.name = renamed.get(value.name, value.name)
+
+
+def _inputs_text(model) -> str:
+    n_x = model.network.layers[0]
+    if model.encoder is None:
+        return f"X: samples as rows, shape (N, {n_x}); the course's X (n^[0], m) transposed"
+    return (f"one input per raw column, each (N, 1), samples as rows: numbers as {np.dtype(model.network.dtype)} "
+            "(NaN for a missing cell), categories as strings without surrounding spaces ('' or NA for a missing "
+            f"cell); the graph encodes them into X (N, n^[0] = {n_x}) as dnn does")
 
 
 def metadata(model) -> dict[str, str]:
@@ -158,8 +265,7 @@ def metadata(model) -> dict[str, str]:
     props = {"dnn_version": dnn_version(), "dnn_format_version": str(model.format_version), "task": model.task,
              "layers": json.dumps(list(network.layers)), "activations": json.dumps(list(network.activations)),
              "loss": network.loss.name, "dtype": str(network.dtype),
-             "input_layout": f"X: samples as rows, shape (N, {network.layers[0]}); the course's X (n^[0], m) "
-                             "transposed",
+             "input_layout": _inputs_text(model),
              "standardized": "true (x_mean, x_std folded into the graph)" if model.standardizer is not None
              else "false",
              "targets_standardized": "true (y_std, y_mean folded into the graph: predictions in the targets' "
@@ -167,6 +273,8 @@ def metadata(model) -> dict[str, str]:
              "config": json.dumps(model.config.to_dict())}
     if model.features is not None:
         props["features"] = json.dumps(list(model.features))
+    if model.encoder is not None:
+        props["encoder"] = model.encoder.to_json()
     if network.is_classifier:
         props["classes"] = json.dumps([c if isinstance(c, (int, str)) else str(c) for c in model.labels])
         props["outputs"] = "probabilities (N, K): column k for classes[k]; label (N,): the predicted class"
@@ -175,26 +283,54 @@ def metadata(model) -> dict[str, str]:
     return props
 
 
-def probe_inputs(model, n: int = PROBE_SAMPLES) -> np.ndarray:
-    """X (n^[0], n): seeded inputs around the training data's scale (its mean and std when standardised)."""
+def probe_inputs(model, n: int = PROBE_SAMPLES) -> tuple[np.ndarray, dict]:
+    """(X, feed): seeded inputs around the training data's scale (its mean and std when standardised) as dnn
+    takes them, X (n^[0], n), and as the graph does, by input name (samples as rows, in the model's dtype).
+
+    A model with an encoder gets raw columns: numbers (some missing when it fills them), categories of its
+    training (some missing when it has a category for that, some never seen when it ignores those)."""
     rng = np.random.default_rng(0)
-    Z = rng.standard_normal((model.network.layers[0], n)) * 2
-    if model.standardizer is not None:
-        return model.standardizer.mean + Z * model.standardizer.std
-    return Z
+    dtype = np.dtype(model.network.dtype)
+    if model.encoder is None:
+        Z = rng.standard_normal((model.network.layers[0], n)) * 2
+        X = model.standardizer.mean + Z * model.standardizer.std if model.standardizer is not None else Z
+        return X, {"X": np.ascontiguousarray(X.T, dtype=dtype)}
+    from .io.rawcolumns import MISSING, RawFeatures
+
+    values, feed, row = [], {}, 0
+    for column in model.encoder.columns:
+        if column.kind == "numeric":
+            mean, std = ((model.standardizer.mean[row, 0], model.standardizer.std[row, 0])
+                         if model.standardizer is not None else (column.fill or 0.0, 1.0))
+            v = mean + 2 * std * rng.standard_normal(n)
+            if column.fill is not None:
+                v[rng.random(n) < 0.2] = np.nan
+            feed[column.name] = v.astype(dtype).reshape(-1, 1)
+            v = v.astype(dtype).astype(np.float64)  # the numbers the graph gets, to dnn as well
+        else:
+            choices = [c for c in column.categories if c != MISSING]
+            if MISSING in column.categories:
+                choices.append("")
+            if model.encoder.unknown == "ignore":
+                choices.append("a category never seen in training")
+            v = np.array([choices[k] for k in rng.integers(0, len(choices), n)], dtype=str)
+            feed[column.name] = v.astype(object).reshape(-1, 1)
+        values.append(v)
+        row += column.width
+    raw = RawFeatures("probe inputs", tuple(c.name for c in model.encoder.columns), tuple(values), np.arange(n))
+    return model.encoder.transform(raw), feed
 
 
-def run_onnx(proto_bytes: bytes, X) -> dict:
-    """The graph's outputs for X (n^[0], m) from onnxruntime, by output name; None when it is not installed."""
+def run_onnx(proto_bytes: bytes, feed: dict) -> dict:
+    """The graph's outputs for the inputs `feed` (by name) from onnxruntime, by output name; None when it is not
+    installed."""
     try:
         import onnxruntime
     except ImportError:
         return None
     session = onnxruntime.InferenceSession(proto_bytes, providers=["CPUExecutionProvider"])
-    element = session.get_inputs()[0].type
-    dtype = np.float64 if element == "tensor(double)" else np.float32
     names = [o.name for o in session.get_outputs()]
-    return dict(zip(names, session.run(None, {"X": np.ascontiguousarray(np.asarray(X).T, dtype=dtype)})))
+    return dict(zip(names, session.run(None, feed)))
 
 
 TOLERANCE = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 1e-5}  # relative, on the probe inputs
@@ -206,8 +342,8 @@ def verify(model, proto_bytes: bytes) -> bool:
     from . import predictor
     from .errors import TrainingError
 
-    X = probe_inputs(model)
-    outputs = run_onnx(proto_bytes, X)
+    X, feed = probe_inputs(model)
+    outputs = run_onnx(proto_bytes, feed)
     if outputs is None:
         return False
     rtol = TOLERANCE[np.dtype(model.network.dtype)]
@@ -236,6 +372,12 @@ def _shape(value) -> str:
     return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
 
 
+def _element(value, model) -> str:
+    from onnx import TensorProto
+
+    return "string" if value.type.tensor_type.elem_type == TensorProto.STRING else str(np.dtype(model.network.dtype))
+
+
 def export_onnx(model, path) -> dict:
     """Write `model` (a loaded `io.modelfile.Model`) to `path` as ONNX, atomically, after onnxruntime (when
     installed) has reproduced dnn's predictions on probe inputs. Returns what was written, for the CLI."""
@@ -247,6 +389,6 @@ def export_onnx(model, path) -> dict:
     atomic_write(path, data, "ONNX model")
     graph = proto.graph
     return {"path": str(path), "opset": OPSET, "nodes": len(graph.node), "bytes": len(data),
-            "input": f"X {_shape(graph.input[0])} {np.dtype(model.network.dtype)}",
+            "inputs": [f"{i.name} {_shape(i)} {_element(i, model)}" for i in graph.input],
             "outputs": [f"{o.name} {_shape(o)}" for o in graph.output], "verified": verified,
             "tolerance": TOLERANCE[np.dtype(model.network.dtype)], "probes": PROBE_SAMPLES}

@@ -17,7 +17,7 @@ from dnn_cli.io.modelfile import Model, load_model, save_model
 from dnn_cli.network import Network
 from dnn_cli.preprocessing import Standardizer
 
-from .conftest import assert_input_error
+from .conftest import assert_input_error, train_and_save
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "linear"]
 TASKS = {"binary": ("sigmoid", ["no", "yes"]), "multiclass": ("softmax", ["a", "b", "c"]),
@@ -277,3 +277,125 @@ def test_a_regression_on_standardised_targets_predicts_in_their_units(cli, tmp_p
     expected = np.array(predicted(cli, model, data)[1:], dtype=np.float64)
     assert np.abs(expected - 250.0).max() > 10  # in the targets' units, not standardised ones
     assert_close(got, expected, dtype, 40.0 * term_scale(model, X_rows) + 250.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Models trained on raw columns: the encoder goes into the graph.
+
+def _raw_model(tmp_path, *, missing="mean", unknown="ignore", dtype="float64", names=("colour", "weight", "size"),
+               output="softmax"):
+    """A CSV with a text column and two numeric ones (cells missing when the model fills them), a model trained on
+    it and saved as `dnn train --save` does; (model path, csv path)."""
+    rng = np.random.default_rng(1)
+    m = 90
+    colours = np.array(["red", "green", "blue", "teal"])[rng.integers(0, 4, m)]
+    weight, size = rng.normal(50, 10, m), rng.normal(0, 1, m)
+    kinds = (["a", "b", "c"] if output == "softmax" else ["no", "yes"])
+    label = [kinds[(int(w > 50) + int(c == "red")) % len(kinds)] for w, c in zip(weight, colours)]
+    lines = []
+    for k in range(m):
+        cells = [str(colours[k]), repr(float(weight[k])), repr(float(size[k])), label[k]]
+        if missing == "mean" and k % 7 == 3:
+            cells[0] = "" if k % 2 else "NA"
+        if missing == "mean" and k % 11 == 5:
+            cells[1] = "NaN"
+        lines.append(",".join(cells))
+    data = tmp_path / "raw.csv"
+    data.write_text(",".join([*names, "kind"]) + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    n_L = 3 if output == "softmax" else 1
+    n_x = 4 + (missing == "mean") + 2  # the colours (and a missing one's category), weight, size
+    config = tmp_path / "raw.yaml"
+    config.write_text(f"seed: 0\ndata:\n  source: raw.csv\n  standardize: true\n  missing: {missing}\n"
+                      f"  unknown_categories: {unknown}\nmodel:\n  layers: [{n_x}, 5, {n_L}]\n"
+                      f"  activations: [tanh, {output}]\ntrain:\n  epochs: 40\n  dtype: {dtype}\n", encoding="utf-8")
+    path = tmp_path / "raw.npz"
+    train_and_save(path, config, epochs=40)
+    return path, data
+
+
+def _feed(session, data):
+    """The CSV's raw columns as the graph's inputs: strings as they are, numbers with NaN for a missing cell."""
+    rows = list(csv.DictReader(io.StringIO(data.read_text(encoding="utf-8"))))
+    feed = {}
+    for i in session.get_inputs():
+        cells = [r[i.name].strip() for r in rows]
+        if i.type == "tensor(string)":
+            feed[i.name] = np.array(cells, dtype=object).reshape(-1, 1)
+        else:
+            numbers = [float("nan") if c.lower() in ("", "na", "nan") else float(c) for c in cells]
+            feed[i.name] = np.array(numbers, dtype=np.float64 if i.type == "tensor(double)" else np.float32)[:, None]
+    return feed
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("output", ["softmax", "sigmoid"])
+def test_a_model_with_text_columns_and_filled_cells_exports_its_encoder(cli, tmp_path, dtype, output):
+    """One input per raw column; onnxruntime on the training file's own cells (missing ones included) gives
+    what `dnn predict --proba` and `dnn predict` print."""
+    onnx, onnxruntime = onnx_modules()
+    path, data = _raw_model(tmp_path, dtype=dtype, output=output)
+    result = cli("export", path, tmp_path / "m.onnx")
+    assert result.exit_code == 0, result.output
+    assert (f"inputs  colour (N, 1) string, weight (N, 1) {dtype}, size (N, 1) {dtype}" in result.stdout
+            and "onnxruntime matches dnn predict" in result.stdout)
+    proto = onnx.load(str(tmp_path / "m.onnx"))
+    assert {o.domain for o in proto.opset_import} == {"", "ai.onnx.ml"}
+    meta = {p.key: p.value for p in proto.metadata_props}
+    assert json.loads(meta["encoder"])["columns"][0]["categories"] == ["blue", "green", "red", "teal", "(missing)"]
+    session = onnxruntime.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    probabilities, label = session.run(None, _feed(session, data))
+    expected = np.array(list(csv.reader(io.StringIO(cli("predict", path, data, "--proba").stdout)))[1:], dtype=float)
+    assert_close(probabilities, expected, dtype)
+    predicted = [r[0] for r in csv.reader(io.StringIO(cli("predict", path, data).stdout))][1:]
+    assert [x.decode() if isinstance(x, bytes) else str(x) for x in label] == predicted
+
+
+def test_an_unseen_or_missing_category_is_refused_by_the_graph_as_by_dnn(cli, tmp_path):
+    """unknown_categories: error and missing: error: dnn predict refuses such a cell, and so does onnxruntime
+    (the category's index falls past the one-hot matrix); with ignore, the row is zeros, as in dnn."""
+    onnx, onnxruntime = onnx_modules()
+    path, data = _raw_model(tmp_path, missing="error", unknown="error")
+    assert cli("export", path, tmp_path / "m.onnx").exit_code == 0
+    session = onnxruntime.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    feed = _feed(session, data)
+    session.run(None, feed)
+    for bad in ("purple", "", "NA"):
+        feed["colour"][0, 0] = bad
+        with pytest.raises(Exception, match="out of|bounds|range"):
+            session.run(None, feed)
+    ignore = tmp_path / "ignore"
+    ignore.mkdir()
+    path, data = _raw_model(ignore, missing="mean", unknown="ignore")
+    assert cli("export", path, ignore / "m.onnx").exit_code == 0
+    session = onnxruntime.InferenceSession(str(ignore / "m.onnx"), providers=["CPUExecutionProvider"])
+    feed = _feed(session, data)
+    feed["colour"][0, 0] = "purple"
+    new = write_csv_row(ignore / "new.csv", data, "purple")
+    expected = np.array(list(csv.reader(io.StringIO(cli("predict", path, new, "--proba").stdout)))[1], dtype=float)
+    assert_close(session.run(None, feed)[0][0], expected, "float64")
+
+
+def write_csv_row(path, data, colour):
+    """The first data row of `data` with another colour, as a CSV of its own."""
+    header, first = data.read_text(encoding="utf-8").splitlines()[:2]
+    path.write_text(header + "\n" + ",".join([colour, *first.split(",")[1:]]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_columns_named_like_the_graphs_own_values_keep_their_names(cli, tmp_path):
+    onnx, onnxruntime = onnx_modules()
+    path, data = _raw_model(tmp_path, names=("X", "W1", "b1"))
+    result = cli("export", path, tmp_path / "m.onnx")
+    assert result.exit_code == 0, result.output
+    session = onnxruntime.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    assert [i.name for i in session.get_inputs()] == ["X", "W1", "b1"]
+    expected = np.array(list(csv.reader(io.StringIO(cli("predict", path, data, "--proba").stdout)))[1:], dtype=float)
+    assert_close(session.run(None, _feed(session, data))[0], expected, "float64")
+
+
+def test_a_feature_column_named_like_an_output_is_refused(cli, tmp_path):
+    onnx_modules()
+    path, _ = _raw_model(tmp_path, names=("colour", "label", "size"))
+    result = cli("export", path, tmp_path / "m.onnx")
+    assert_input_error(result, "raw.npz: feature column 'label' would be an input of the ONNX graph")
+    assert not (tmp_path / "m.onnx").exists()

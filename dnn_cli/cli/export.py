@@ -16,7 +16,7 @@ def command(
     model: ModelFile,
     onnx_file: Annotated[Path, typer.Argument(metavar="MODEL.onnx", help="The ONNX file to write.")],
 ) -> None:
-    """Export a model as ONNX: standardisation, layers, activations, labels; input X as rows (N, n^[0])."""
+    """Export a model as ONNX: encoding, standardisation, layers, activations, labels; samples as rows."""
     from ..export_onnx import export_onnx, require_onnx
     from ..io.atomic import check_writable
     from ..io.modelfile import load_model
@@ -32,6 +32,8 @@ def command(
     console = out()
     console.print(f"wrote {written['path']}: ONNX opset {written['opset']}, {written['nodes']} nodes, "
                   f"{written['bytes']:,} bytes", markup=False)
-    console.print(f"  input   {written['input']}  (samples as rows)", markup=False)
+    inputs = written["inputs"]
+    console.print(f"  {'input ' if len(inputs) == 1 else 'inputs'}  {', '.join(inputs)}  (samples as rows)",
+                  markup=False)
     console.print(f"  outputs {', '.join(written['outputs'])}", markup=False)
     console.print(f"  check   {check}", markup=False)
