@@ -12,7 +12,8 @@ import numpy as np
 from .datasets import Dataset
 from .errors import DataError, listed
 from .io.csvfile import parse_int_label, parse_number, quoted
-from .io.tables import ArrayTable, check_data_path, labelled_raw, load_file, read_table
+from .io.datapath import check_data_path
+from .io.tables import ArrayTable, labelled_raw, load_file, read_table
 
 
 def load_heldout(path: str, key: str, training: Dataset, encoder, missing: str, source: str = "<config>") -> Dataset:

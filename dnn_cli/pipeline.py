@@ -18,7 +18,8 @@ from .encoding import Encoder
 from .errors import ConfigError, DataError, listed, shorten
 from .heldout import load_heldout
 from .io.csvfile import parse_float
-from .io.tables import check_data_path, load_file
+from .io.datapath import check_data_path
+from .io.tables import load_file
 from .losses import resolve_loss
 from .metrics import evaluate
 from .network import Network

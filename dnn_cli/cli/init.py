@@ -41,7 +41,7 @@ def command(
         atomic_write(path, resources.files("dnn_cli").joinpath("starter.yaml").read_bytes(), "config")
         out().print(f"wrote {path}; train it with: dnn train {path}", markup=False)
         return
-    from ..io.tables import check_data_path
+    from ..io.datapath import check_data_path
     from ..starter_config import starter_from_data
 
     check_data_path(str(data), None, "--data")
