@@ -138,7 +138,24 @@ def semantic_problems(sections: dict, broken: set = frozenset()) -> list[tuple[t
         if ok(("data", key), ("data", "source")) and getattr(data, key) is not None and not data.is_file():
             problems.append((("data", key), f"expected data.source to be a data file with the same columns, got "
                                             f"the built-in dataset '{data.source}'"))
+    if ok(("data", "source")):
+        problems += _misplaced_data_keys(data)
     return problems
+
+
+# Keys of `data` that mean something for one kind of source only: set for the other, they would be silently
+# ignored, and the run would not be the one its author meant.
+FILE_KEYS = ("label", "ignore_columns", "missing", "unknown_categories")
+BUILT_IN_KEYS = ("n_samples", "noise", "n_classes", "n_features")
+
+
+def _misplaced_data_keys(data) -> list:
+    fields = type(data).model_fields
+    keys = FILE_KEYS if not data.is_file() else BUILT_IN_KEYS
+    found = f"the built-in dataset '{data.source}'" if not data.is_file() else f"the data file '{data.source}'"
+    which = "a data file (CSV)" if not data.is_file() else "a built-in dataset"
+    return [(("data", key), f"expected only with {which} as data.source, got {found}; remove it")
+            for key in keys if getattr(data, key) != fields[key].get_default(call_default_factory=True)]
 
 
 def validate(raw: dict) -> tuple[Config | None, list[tuple[tuple, str]]]:

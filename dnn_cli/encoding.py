@@ -24,6 +24,7 @@ from .io.rawcolumns import MISSING, RawFeatures
 MISSING_POLICIES = ("error", "drop", "mean")
 UNKNOWN_POLICIES = ("error", "ignore")
 MAX_CATEGORIES = 1000  # more distinct strings than this in a column are an identifier, not a category
+IDENTIFIER_CATEGORIES = 20  # a text column with more categories than this and than half its rows: a warning
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,8 @@ class Encoder:
                 if len(seen) > MAX_CATEGORIES:
                     raise DataError(f"{raw.source}: column '{name}': {len(seen):,} distinct texts (e.g. "
                                     f"{listed(seen[:3], 80)}): expected a category column of at most "
-                                    f"{MAX_CATEGORIES:,} values, or numbers")
+                                    f"{MAX_CATEGORIES:,} values, or numbers; list it in data.ignore_columns to "
+                                    "leave it out")
                 if missing == "mean" and (v == "").any():
                     seen.append(MISSING)
                 columns.append(Column(name, "categorical", tuple(seen)))
@@ -138,6 +140,15 @@ class Encoder:
                 XT[rows, row + codes[rows]] = 1.0
             row += column.width
         return XT.T
+
+    def identifier_like(self, m: int) -> list[str]:
+        """Sentences on the text columns whose categories look like identifiers or free text: more than
+        IDENTIFIER_CATEGORIES of them, and more than half the m training rows (one-hot features that each
+        mark a row or two teach the network nothing that carries over to new rows)."""
+        return [f"column '{c.name}' has {c.width:,} distinct texts in {m:,} training rows, one-hot encoded into "
+                f"{c.width:,} features: an identifier or free text rather than a category? list it in "
+                "data.ignore_columns to leave it out"
+                for c in self.columns if c.kind == "categorical" and c.width > max(IDENTIFIER_CATEGORIES, m / 2)]
 
     def to_json(self) -> str:
         return json.dumps({"missing": self.missing, "unknown": self.unknown, "columns": [

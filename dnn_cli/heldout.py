@@ -16,12 +16,14 @@ from .io.datapath import check_data_path
 from .io.tables import ArrayTable, labelled_raw, load_file, read_table
 
 
-def load_heldout(path: str, key: str, training: Dataset, encoder, missing: str, source: str = "<config>") -> Dataset:
+def load_heldout(path: str, key: str, training: Dataset, encoder, missing: str, source: str = "<config>",
+                 ignore=()) -> Dataset:
     """The samples of file `path` (config key data.`key`) as a Dataset like the training one: X (n^[0], m) encoded
     as the training split was (before any standardisation), y in the training task's form.
 
     training: the training file's Dataset as read (before encoding); encoder: the `encoding.Encoder` fitted
-    on its train split, or None for a numeric table.
+    on its train split, or None for a numeric table; ignore: the columns data.ignore_columns leaves out, which
+    the file may have or not.
     """
     where = f"data.{key}"
     check_data_path(path, source, where)
@@ -45,7 +47,7 @@ def load_heldout(path: str, key: str, training: Dataset, encoder, missing: str, 
     wanted = [*names, training.label]
     columns = table.columns
     missing_columns = [c for c in wanted if c not in columns]
-    extra = [c for c in columns if c not in wanted]
+    extra = [c for c in columns if c not in wanted and c not in ignore]
     if missing_columns or extra or len(set(columns)) != len(columns):
         parts = []
         if missing_columns:

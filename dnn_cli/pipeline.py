@@ -46,6 +46,7 @@ class Prepared:
     encoder: Encoder | None = None  # string columns one-hot, missing cells filled (fitted on the train split)
     notes: tuple[str, ...] = ()  # what the data preparation did that a user should hear of (rows dropped)
     test: Dataset | None = None  # data.test_source: scored once, for the final model
+    warnings: tuple[str, ...] = ()  # what looks wrong with the data, though legal (an identifier one-hot encoded)
 
     def test_metrics(self) -> dict:
         """{'test_cost', 'test_accuracy' | 'test_rmse', 'test_m'} of the network now; {} without a test file."""
@@ -87,7 +88,7 @@ def load_dataset(config, rng, source: str = "<config>") -> Dataset:
     task = task_of(config)
     if data.is_file():
         check_data_path(data.source, source)
-        return load_file(data.source, label=data.label, task=task, missing=data.missing)
+        return load_file(data.source, label=data.label, task=task, missing=data.missing, ignore=data.ignore_columns)
     spec = DATASETS.get(data.source)
     if spec is not None:
         m = data.n_samples or spec.defaults.get("n_samples", 0)
@@ -228,7 +229,8 @@ def prepare(config, *, source: str = "<config>", parameters: dict | None = None,
         train_set = encoded(train_set, encoder, "the training split")
         dev_set = encoded(dev_set, encoder, "the dev split") if dev_set is not None else None
         check_layers_match_data(config, train_set, source, encoder)
-    heldout = {key: load_heldout(getattr(config.data, key), key, dataset, encoder, config.data.missing, source)
+    heldout = {key: load_heldout(getattr(config.data, key), key, dataset, encoder, config.data.missing, source,
+                                 ignore=config.data.ignore_columns)
                for key in ("dev_source", "test_source") if getattr(config.data, key) is not None}
     dev_set = heldout.get("dev_source", dev_set)
     test_set = heldout.get("test_source")
@@ -256,7 +258,9 @@ def prepare(config, *, source: str = "<config>", parameters: dict | None = None,
     state = new_state(network, optimizer=t.optimizer, beta1=t.beta1, beta2=t.beta2, epsilon=t.epsilon,
                       rng=train_rng)
     notes = sum((data_notes(d) for d in (dataset, *heldout.values())), ())
-    return Prepared(config, network, train_set, dev_set, standardizer, state, target_scaler, encoder, notes, test_set)
+    warnings = tuple(f"{dataset.source}: {w}" for w in encoder.identifier_like(train_set.m)) if encoder else ()
+    return Prepared(config, network, train_set, dev_set, standardizer, state, target_scaler, encoder, notes, test_set,
+                    warnings)
 
 
 def fit_encoder(config, train_set: Dataset) -> Encoder | None:

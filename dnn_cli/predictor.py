@@ -58,7 +58,7 @@ def named_features(model) -> bool:
 
 
 def read_inputs(path, *, n_x: int, feature_names=None, label: str | None = None, named: bool = True,
-                by_position: bool = False, encoder=None, text_labels: bool = False) -> Inputs:
+                by_position: bool = False, encoder=None, text_labels: bool = False, ignore=()) -> Inputs:
     """Read a data file for a trained model with n_x = n^[0] inputs; the label column is optional.
 
     Text table (CSV): the columns named like the model's features (in any order; see match_columns); by
@@ -73,7 +73,7 @@ def read_inputs(path, *, n_x: int, feature_names=None, label: str | None = None,
     table = read_table(path) if encoder is not None or text_labels else read_fast_or_table(path)
     if isinstance(table, NumericTable):
         inputs = _numeric_inputs(str(path), table, n_x=n_x, feature_names=feature_names, label=label, named=named,
-                                 by_position=by_position)
+                                 by_position=by_position, ignore=ignore)
         if inputs is not None:
             return inputs
         table = read_table(path)
@@ -86,13 +86,13 @@ def read_inputs(path, *, n_x: int, feature_names=None, label: str | None = None,
         if by_position:
             raise DataError(f"{table.source}: the model encodes text columns, which are matched by name, not by "
                             f"position; expected a header naming {listed([c.name for c in encoder.columns], 300)}")
-        return _encoded_inputs(table, encoder, label)
+        return _encoded_inputs(table, encoder, label, ignore)
     table_path, line, columns = table.source, table.header_line, table.columns
     if not table.rows:
         check_not_data(table_path, line, columns, label)
         table.check_has_rows()
     feature_index, label_index = match_columns(table_path, line, columns, n_x=n_x, feature_names=feature_names,
-                                               label=label, named=named, by_position=by_position)
+                                               label=label, named=named, by_position=by_position, ignore=ignore)
     features, labels = table.numbers(feature_index, label_index)
     return Inputs(features.T, labels if label_index is not None else None,
                   columns[label_index] if label_index is not None else None, table_path,
@@ -100,12 +100,12 @@ def read_inputs(path, *, n_x: int, feature_names=None, label: str | None = None,
 
 
 def _numeric_inputs(path: str, table: NumericTable, *, n_x: int, feature_names, label, named: bool,
-                    by_position: bool) -> Inputs | None:
+                    by_position: bool, ignore=()) -> Inputs | None:
     """The Inputs of a CSV read by the fast path, as the careful path would give them (labels as numbers);
     None when the careful path must read it (a label beyond 2^53, which a float does not keep exactly)."""
     feature_index, label_index = match_columns(path, table.header_line, table.columns, n_x=n_x,
                                                feature_names=feature_names, label=label, named=named,
-                                               by_position=by_position)
+                                               by_position=by_position, ignore=ignore)
     values = table.values
     labels = None
     if label_index is not None:
@@ -117,13 +117,13 @@ def _numeric_inputs(path: str, table: NumericTable, *, n_x: int, feature_names, 
     return Inputs(X, labels, table.columns[label_index] if label_index is not None else None, path)
 
 
-def _encoded_inputs(table, encoder, label: str | None) -> Inputs:
+def _encoded_inputs(table, encoder, label: str | None, ignore=()) -> Inputs:
     """The raw columns of a model's encoder, matched by name, encoded into X (n^[0], m) as in training."""
     names = [c.name for c in encoder.columns]
     if not table.rows:
         table.check_has_rows()
     feature_index, label_index = match_columns(table.source, table.header_line, table.columns, n_x=len(names),
-                                               feature_names=names, label=label)
+                                               feature_names=names, label=label, ignore=ignore)
     missing = "mean" if encoder.missing == "mean" else "error"
     raw = raw_features(table, feature_index, missing=missing, kinds=encoder.kinds())
     labels = [row[label_index].strip() for _, row in table.rows] if label_index is not None else None
@@ -175,12 +175,13 @@ def _by_position(path, line, columns, n_x, label, names):
 
 
 def match_columns(path, line: int, columns: list[str], *, n_x: int, feature_names=None, label: str | None = None,
-                  named: bool = True, by_position: bool = False) -> tuple[list[int], int | None]:
+                  named: bool = True, by_position: bool = False, ignore=()) -> tuple[list[int], int | None]:
     """The n_x column indices holding the model's features, in the model's order, and the label's (or None).
 
     feature_names: the model's n^[0] feature names, or None; named: False when those names were made
     up (x1, x2, ...) rather than read from a training file's header; by_position: take the columns in
-    file order (the label by name, else the last of n_x + 1), as the user asked for explicitly.
+    file order (the label by name, else the last of n_x + 1), as the user asked for explicitly; ignore: the
+    columns the model's config left out of its features (data.ignore_columns), never taken for the label.
     """
     names = list(feature_names or [])
     if by_position or not names:
@@ -193,7 +194,7 @@ def match_columns(path, line: int, columns: list[str], *, n_x: int, feature_name
     if len(known) == len(names):
         feature_index = [position[f] for f in names]
         taken = set(feature_index)
-        rest = [i for i in range(len(columns)) if i not in taken]
+        rest = [i for i in range(len(columns)) if i not in taken and columns[i] not in ignore]
         if label is not None and label in position and position[label] not in taken:
             return feature_index, position[label]
         return feature_index, (rest[0] if len(rest) == 1 else None)

@@ -11,7 +11,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .errors import shorten, shown
+from .errors import listed, shorten, shown
 from .initializers import INITIALIZERS
 from .io.tables import is_data_file
 from .losses import LOSSES
@@ -37,6 +37,9 @@ class DataConfig(_Strict):
     n_classes: int | None = Field(None, ge=2, description="built-in datasets only: the number of classes")
     n_features: int | None = Field(None, ge=1, description="built-in datasets only: the number of features")
     label: str | None = Field(None, description="CSV: the label column's name (default: the last column)")
+    ignore_columns: list[str] = Field(
+        [], description="CSV: columns that are not features (identifiers, free text, leaks of "
+                                          "the label): left out of X; the files predict reads may keep them")
     dev_fraction: float = Field(0.0, ge=0, lt=1, description="the fraction held out for dev metrics")
     standardize: bool = Field(False, description="scale features to zero mean, unit variance (from the train split)")
     dev_source: str | None = Field(None, description="a CSV of dev samples with the columns of `source` (instead of "
@@ -51,6 +54,16 @@ class DataConfig(_Strict):
     standardize_target: bool | None = Field(
         None, description="regression: learn targets scaled to zero mean, unit variance (train split); predict and "
                           "RMSE stay in their units. null: on for a data file")
+
+    @field_validator("ignore_columns")
+    @classmethod
+    def _ignore_columns(cls, value):
+        twice = sorted({c for c in value if value.count(c) > 1})
+        if twice:
+            raise ValueError(f"expected each column once, got {listed([repr(c) for c in twice], 200)} more than once")
+        if "" in value:
+            raise ValueError("expected column names, got an empty one")
+        return value
 
     @field_validator("source", "dev_source", "test_source")
     @classmethod

@@ -19,6 +19,7 @@ import numpy as np
 import yaml
 
 from .config import config_from_dict
+from .encoding import IDENTIFIER_CATEGORIES
 from .errors import DataError, listed, shorten
 from .io.csvfile import parse_float
 from .io.rawcolumns import is_missing
@@ -61,6 +62,30 @@ def one_scale(columns) -> tuple[bool, str]:
     return shared, spread
 
 
+def identifier_columns(table, label_index: int) -> dict[str, str]:
+    """Feature columns that identify rows rather than describe them, each with why: integers that number the rows
+    (all distinct, one consecutive run) and texts with more than IDENTIFIER_CATEGORIES distinct values and more
+    than half the rows (names, ids, free text); {} when every feature column would go."""
+    found = {}
+    for i, name in enumerate(table.columns):
+        if i == label_index:
+            continue
+        cells = [row[i].strip() for _, row in table.rows if i < len(row) and not is_missing(row[i])]
+        distinct = len(set(cells))
+        if len(cells) < IDENTIFIER_CATEGORIES or distinct <= max(IDENTIFIER_CATEGORIES, len(cells) / 2):
+            continue
+        numbers = [parse_float(c) for c in cells]
+        if all(v is not None for v in numbers):
+            if all(v.is_integer() for v in numbers) and distinct == len(cells) \
+                    and max(numbers) - min(numbers) + 1 == len(cells):
+                found[name] = (f"'{name}' ({len(cells):,} distinct integers {int(min(numbers))} .. "
+                               f"{int(max(numbers))}: a row number)")
+        elif sum(v is None for v in numbers) * 2 > len(numbers):
+            found[name] = f"'{name}' ({distinct:,} distinct texts in {len(cells):,} rows: an identifier or free text)"
+    features = len(table.columns) - 1
+    return found if len(found) < features else {}
+
+
 def infer_task(labels: list[str]) -> tuple[str, tuple]:
     """('classification', classes) or ('regression', ()): numbers that are fractional or have more than
     MANY_CLASSES distinct values are a regression target; anything else names classes."""
@@ -100,6 +125,10 @@ def starter_from_data(data_path, config_path, label: str | None = None) -> Start
     data = {"source": _relative(data_path, config_path.parent), "label": label, "dev_fraction": DEV_FRACTION,
             "standardize": True}
     notes, comments = {}, {}
+    identifiers = identifier_columns(table, label_index)
+    if identifiers:
+        data["ignore_columns"] = list(identifiers)
+        notes["ignore_columns"] = f"{listed(list(identifiers.values()), 600)}: left out of the features"
     if missing_labels or missing_cells:
         data["missing"] = "drop" if missing_labels else "mean"
         notes["missing"] = (f"{missing_cells:,} missing feature cells and {missing_labels:,} missing labels: the rows "

@@ -61,6 +61,8 @@ def start_run(config_path, config, *, save=None, init_from=None, resume=None, ch
     prepared = prepare(config, source=str(config_path), parameters=parameters)
     for note in prepared.notes:
         report(f"note: {note}")
+    for warning in prepared.warnings:
+        report(f"warning: {warning}")
     if model is not None:
         check_same_data(model, prepared)
         restore_state(prepared.state, model)
@@ -151,7 +153,8 @@ class TrainingRun:
         verdicts = layer_verdicts([(h.epoch, h.layers) for h in history]) if self.trace else None
         failed = not self.write_model(stopped=result is None)
         if self.metrics_out is not None:
-            document = metrics_document(self.cfg.to_dict(), history, final, seconds, warnings=warnings,
+            document = metrics_document(self.cfg.to_dict(), history, final, seconds,
+                                        warnings=[*prepared.warnings, *warnings],
                                         curve=cost_curve(state), verdicts=verdicts)
             failed |= not self.write("metrics", self.metrics_out, lambda path: write_metrics(path, document))
         if self.plot is not None:

@@ -8,7 +8,7 @@ import pytest
 
 from dnn_cli import resources
 from dnn_cli.errors import ConfigError, DataError
-from dnn_cli.io.fastcsv import class_codes, drop_column, estimate_bytes, numeric_table
+from dnn_cli.io.fastcsv import class_codes, estimate_bytes, numeric_table, select_columns
 from dnn_cli.io.tables import _text_dataset, load_file, read_table
 
 from .conftest import write
@@ -86,14 +86,14 @@ def test_header_checks_are_the_careful_readers(tmp_path):
         assert message in str(caught.value)
 
 
-@pytest.mark.parametrize("index", [6, 0, 3])
-def test_drop_column_moves_the_features_in_place_and_frees_the_last_slots(index):
+@pytest.mark.parametrize("columns", [[0, 1, 2, 3, 4, 5], [1, 2, 3, 4, 5, 6], [0, 2, 4], [6, 5, 0, 3]])
+def test_select_columns_moves_the_columns_in_place_in_their_new_order(columns):
     values = np.arange(5000 * 7, dtype=np.float64).reshape(5000, 7)
-    expected = np.delete(values, index, axis=1)
-    features, spare = drop_column(values, index)
-    assert features.flags.c_contiguous and np.shares_memory(features, values)
-    np.testing.assert_array_equal(features, expected)
-    assert spare.shape == (5000,) and np.shares_memory(spare, values) and not np.shares_memory(spare, features)
+    expected = values[:, columns].copy()
+    selected = select_columns(values, columns)
+    assert selected.flags.c_contiguous and np.shares_memory(selected, values)
+    assert selected.__array_interface__["data"][0] == values.__array_interface__["data"][0]
+    np.testing.assert_array_equal(selected, expected)
 
 
 def test_a_file_too_large_for_memory_is_refused_with_an_estimate_before_reading(tmp_path, monkeypatch):

@@ -14,5 +14,5 @@ def model_and_inputs(model_path, data_path, *, by_position: bool, labels: bool):
     inputs = read_inputs(data_path, n_x=model.network.layers[0], feature_names=model.features,
                          label=model.config.data.label, named=named_features(model), by_position=by_position,
                          encoder=model.encoder, text_labels=labels and model.classes is not None and not all(
-                             isinstance(c, int) for c in model.classes))
+                             isinstance(c, int) for c in model.classes), ignore=model.config.data.ignore_columns)
     return model, inputs, outputs(model, inputs)

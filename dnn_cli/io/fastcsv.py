@@ -129,12 +129,3 @@ def select_columns(values: np.ndarray, columns: list[int]) -> np.ndarray:
         block = values[r0:r1, :n] if leading else values[r0:r1, columns]   # a copy unless the first n columns
         flat[r0 * n: r1 * n].reshape(r1 - r0, n)[...] = block
     return flat[: m * n].reshape(m, n)
-
-
-def drop_column(values: np.ndarray, index: int) -> tuple[np.ndarray, np.ndarray]:
-    """(features, spare): a C-contiguous (m, n + 1) array without its column `index` (`select_columns`), and
-    that memory's last m float64 slots (m,), which no feature uses any more: the caller may keep the labels
-    there (a view of the same buffer) instead of in an array of their own."""
-    m, width = values.shape
-    features = select_columns(values, [i for i in range(width) if i != index])
-    return features, values.reshape(-1)[m * (width - 1):]

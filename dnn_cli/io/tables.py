@@ -21,7 +21,7 @@ from ..datasets import TASKS, Dataset, feature_names
 from ..errors import DataError, listed, shorten, suggest
 from ..resources import check_fits, gib
 from .csvfile import check_delimiter, check_not_data, parse_int_label, parse_number, quoted, read_rows
-from .fastcsv import NumericTable, class_codes, drop_column, estimate_bytes, integer_labels, numeric_table
+from .fastcsv import NumericTable, class_codes, estimate_bytes, integer_labels, numeric_table, select_columns
 from .npz import open_npz, read_member
 from .rawcolumns import is_missing, raw_features
 
@@ -131,11 +131,13 @@ def check_task(task: str) -> None:
         raise DataError(f"expected task 'classification' or 'regression', got {task!r}")
 
 
-def load_file(path, *, label: str | None = None, task: str = "classification", missing: str = "error") -> Dataset:
+def load_file(path, *, label: str | None = None, task: str = "classification", missing: str = "error",
+              ignore: tuple[str, ...] | list[str] = ()) -> Dataset:
     """Read a data file by its suffix: X (n_x, m) float64 and y (1, m) int64 codes (classification) or
-    (n_y, m) float64 (regression). A table of text cells has its label in column `label`, else the last;
-    one with string feature columns or (with `missing` drop or mean) missing cells is returned raw, to be
-    encoded after the split (see `dnn_cli.encoding`).
+    (n_y, m) float64 (regression). A table of text cells has its label in column `label`, else the last,
+    and its features in every other column but those in `ignore`; one with string feature columns or (with
+    `missing` drop or mean) missing cells is returned raw, to be encoded after the split (see
+    `dnn_cli.encoding`).
 
     A CSV of numbers only is read by NumPy's C parser (`fastcsv`); anything else, and any bad cell, by the
     careful reader, whose messages name the file, line and column. Both are refused before reading when the
@@ -146,17 +148,18 @@ def load_file(path, *, label: str | None = None, task: str = "classification", m
     if _is_csv(path) and missing == "error":
         numeric, careful = _read_fast(path)
         if numeric is not None:
-            dataset = _numeric_dataset(path, numeric, label, task)
+            dataset = _numeric_dataset(path, numeric, label, task, ignore)
             if dataset is not None:
                 return dataset
         careful()
     table = read_table(path)
     if isinstance(table, TextTable):
-        return _text_dataset(table, label, task, missing)
-    if label is not None:
-        # Silently ignoring it would hide a config that does not mean what its author thinks.
-        raise DataError(f"{table.source}: label {label!r} applies to CSV files only; an "
-                        f"{Path(table.source).suffix.lower()} holds its labels in 'y'")
+        return _text_dataset(table, label, task, missing, ignore)
+    if label is not None or ignore:
+        # Silently ignoring them would hide a config that does not mean what its author thinks.
+        what = f"label {label!r}" if label is not None else "ignore_columns"
+        raise DataError(f"{table.source}: {what} applies to CSV files only; an "
+                        f"{Path(table.source).suffix.lower()} holds its features in 'X' and its labels in 'y'")
     return _array_dataset(table, task)
 
 
@@ -210,12 +213,30 @@ def _label_index(path, line: int, columns: list[str], label: str | None) -> int:
                     + suggest(label, columns))
 
 
-def _numeric_dataset(path: Path, numeric: NumericTable, label: str | None, task: str) -> Dataset | None:
+def _columns(path, line: int, columns: list[str], label: str | None, ignore) -> tuple[list[int], int]:
+    """(feature_index, label_index): the header's checks and the label's column (`_label_index`), and every
+    other column but those the config leaves out (`ignore`, each checked to be a feature column)."""
+    label_index = _label_index(path, line, columns, label)
+    for name in ignore:
+        if name not in columns:
+            raise DataError(f"{path}: data.ignore_columns: no column '{shorten(name)}': expected one of "
+                            f"{listed(columns)}" + suggest(name, columns))
+        if name == columns[label_index]:
+            raise DataError(f"{path}: data.ignore_columns: '{shorten(name)}' is the label column; expected "
+                            "feature columns to leave out")
+    feature_index = [i for i, c in enumerate(columns) if i != label_index and c not in ignore]
+    if not feature_index:
+        raise DataError(f"{path}: data.ignore_columns leaves out every feature column ({listed(ignore)}); "
+                        "expected at least one feature")
+    return feature_index, label_index
+
+
+def _numeric_dataset(path: Path, numeric: NumericTable, label: str | None, task: str, ignore=()) -> Dataset | None:
     """The Dataset of an all-number CSV, as the careful path builds it; None when its labels need that path
     (classes that are not integers: the careful path keeps them as text)."""
     check_delimiter(path, numeric.header_line, numeric.columns)
     columns = numeric.columns
-    label_index = _label_index(str(path), numeric.header_line, columns, label)
+    feature_index, label_index = _columns(str(path), numeric.header_line, columns, label, ignore)
     values = numeric.values
     labels = values[:, label_index]
     if task == "regression":
@@ -226,21 +247,20 @@ def _numeric_dataset(path: Path, numeric: NumericTable, label: str | None, task:
             return None
         found, y = class_codes(codes)
         classes = tuple(int(c) for c in found)
-    feature_index = [i for i in range(len(columns)) if i != label_index]
-    features, spare = drop_column(values, label_index)
+    m, n = values.shape[0], len(feature_index)
+    features = select_columns(values, feature_index)
     # The labels move into the memory the label column leaves free: the table's one buffer holds X and y.
-    spare = spare.view(y.dtype)
+    spare = values.reshape(-1)[m * n: m * (n + 1)].view(y.dtype)
     spare[...] = y
     y = spare.reshape(1, -1)
     return Dataset(features.T, y, task, classes, tuple(columns[i] for i in feature_index), str(path),
                    label=columns[label_index])
 
 
-def _text_dataset(table: TextTable, label: str | None, task: str, missing: str = "error") -> Dataset:
+def _text_dataset(table: TextTable, label: str | None, task: str, missing: str = "error", ignore=()) -> Dataset:
     path, line, columns = table.source, table.header_line, table.columns
-    label_index = _label_index(path, line, columns, label)
+    feature_index, label_index = _columns(path, line, columns, label, ignore)
     table.check_has_rows()
-    feature_index = [i for i in range(len(columns)) if i != label_index]
     if missing == "error":
         try:
             features, labels = table.numbers(feature_index, label_index, label_required=True)
