@@ -44,19 +44,23 @@ def axis_range(x: np.ndarray, margin: float = 0.1) -> tuple[float, float]:
     return lo - pad, hi + pad
 
 
-def _outputs(network, X, standardizer):
-    """Decisions (one row) for the columns of X (n^[0], m), and A^[L] for a sigmoid output."""
+def _outputs(network, X, standardizer, target_scaler=None):
+    """Decisions (one row) for the columns of X (n^[0], m), and A^[L] for a sigmoid output; a regressor's
+    outputs in the targets' own units when it learnt them standardised (`target_scaler`)."""
     if network.layers[-1] != 1 and not network.is_classifier:
         raise UsageError(f"a picture needs one output for regression, got n^[L] = {network.layers[-1]}")
     if standardizer is not None:
         X = standardizer.transform(X)
     AL = network.predict_proba(X)
     values = network.decide(AL)[0].astype(np.float64)
+    if target_scaler is not None and not network.is_classifier:
+        values = values * target_scaler.std[0, 0] + target_scaler.mean[0, 0]
     proba = AL[0] if network.loss.name == "binary_cross_entropy" else None
     return values, proba
 
 
-def decision_grid(network, X, *, resolution: int = 200, margin: float = 0.1, standardizer=None) -> Grid:
+def decision_grid(network, X, *, resolution: int = 200, margin: float = 0.1, standardizer=None,
+                  target_scaler=None) -> Grid:
     """The network's decisions on a resolution x resolution grid covering X (2, m) plus a margin."""
     if network.layers[0] != 2 or X.shape[0] != 2:
         raise UsageError(f"a decision-boundary picture needs n^[0] = 2 features, got {network.layers[0]}")
@@ -64,15 +68,16 @@ def decision_grid(network, X, *, resolution: int = 200, margin: float = 0.1, sta
     x2 = np.linspace(*axis_range(X[1], margin), resolution)
     G1, G2 = np.meshgrid(x1, x2)
     points = np.vstack([G1.ravel(), G2.ravel()])
-    values, proba = _outputs(network, points, standardizer)
+    values, proba = _outputs(network, points, standardizer, target_scaler)
     shape = (x2.size, x1.size)
     return Grid(x1, x2, values.reshape(shape), None if proba is None else proba.reshape(shape))
 
 
-def decision_curve(network, X, *, resolution: int = 400, margin: float = 0.1, standardizer=None) -> Curve:
+def decision_curve(network, X, *, resolution: int = 400, margin: float = 0.1, standardizer=None,
+                   target_scaler=None) -> Curve:
     """The network's output along a line covering X (1, m) plus a margin."""
     if network.layers[0] != 1 or X.shape[0] != 1:
         raise UsageError(f"a curve picture needs n^[0] = 1 feature, got {network.layers[0]}")
     x = np.linspace(*axis_range(X[0], margin), resolution)
-    values, _ = _outputs(network, x[np.newaxis, :], standardizer)
+    values, _ = _outputs(network, x[np.newaxis, :], standardizer, target_scaler)
     return Curve(x, values)

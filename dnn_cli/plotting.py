@@ -95,12 +95,13 @@ def _class_color(k: int, K: int):
     return cmap(k / max(K - 1, 1)) if K <= 2 else cmap(k % 10)
 
 
-def _draw_model(ax, network, X, y, *, classes=None, standardizer=None, resolution=200, legend=True):
+def _draw_model(ax, network, X, y, *, classes=None, standardizer=None, target_scaler=None, resolution=200,
+                legend=True):
     """Decision regions (classification) or the output surface / curve (regression) with the points."""
     from matplotlib.colors import BoundaryNorm, ListedColormap, Normalize
 
     if network.layers[0] == 1:
-        curve = decision_curve(network, X, standardizer=standardizer)
+        curve = decision_curve(network, X, standardizer=standardizer, target_scaler=target_scaler)
         ax.scatter(X[0], np.asarray(y).reshape(-1)[: X.shape[1]], s=10, alpha=0.6, label="data")
         ax.plot(curve.x, curve.values, color="C3", linewidth=2, label="network")
         ax.set_xlabel("x1")
@@ -108,7 +109,7 @@ def _draw_model(ax, network, X, y, *, classes=None, standardizer=None, resolutio
         if legend:
             ax.legend(loc="best", fontsize="small")
         return
-    grid = decision_grid(network, X, resolution=resolution, standardizer=standardizer)
+    grid = decision_grid(network, X, resolution=resolution, standardizer=standardizer, target_scaler=target_scaler)
     if classes is not None:
         K = len(classes)
         colors = [_class_color(k, K) for k in range(K)]
@@ -138,13 +139,14 @@ def can_draw_model(network) -> bool:
 
 
 def training_figure(path, costs, *, dev=None, best_epoch=None, network=None, X=None, y=None, classes=None,
-                    standardizer=None, title: str | None = None, gradients=None) -> None:
+                    standardizer=None, target_scaler=None, title: str | None = None, gradients=None) -> None:
     """The cost curve (train, and dev) and, for n^[0] = 2, the decision boundary.
 
     costs: one per epoch; dev: (epochs, dev costs) or None (epoch e's dev cost is of the parameters after
     e epochs, so it may run one epoch past the train curve); best_epoch: the epoch early stopping kept,
     marked on the curve; X (n^[0], m) in the data's own units with
-    y its class codes (1, m) (classes: their labels) or targets; the model panel is drawn when
+    y its class codes (1, m) (classes: their labels) or targets, in their own units (target_scaler: a regressor
+    that learnt them standardised, whose outputs are drawn in those units too); the model panel is drawn when
     `network` is given and `can_draw_model(network)`; gradients: (epochs, [[||dW^[1]||, ..., ||dW^[L]||]
     per epoch]) of a traced run adds a panel of ||dW^[l]|| per layer on a log scale. Pixel size: 600 x 450
     per panel.
@@ -169,7 +171,7 @@ def training_figure(path, costs, *, dev=None, best_epoch=None, network=None, X=N
     ax.legend(loc="best", fontsize="small")
     if draw_model:
         ax2 = fig.add_subplot(1, panels, 2)
-        _draw_model(ax2, network, X, y, classes=classes, standardizer=standardizer)
+        _draw_model(ax2, network, X, y, classes=classes, standardizer=standardizer, target_scaler=target_scaler)
         ax2.set_title("decision boundary" if classes is not None else "network output")
     if gradients is not None:
         _gradient_axes(fig.add_subplot(1, panels, panels), *gradients)
@@ -218,7 +220,8 @@ def depth_figure(path, results, *, title: str | None = None) -> None:
     _save(fig, path)
 
 
-def compare_figure(runs, path, *, X=None, y=None, classes=None, standardizer=None, title: str | None = None) -> None:
+def compare_figure(runs, path, *, X=None, y=None, classes=None, standardizer=None, target_scaler=None,
+                   title: str | None = None) -> None:
     """The cost curves of all runs on one axis; for 2-D data, a small decision-boundary panel per run.
 
     runs: PlotRun-like objects (name, costs, network). Pixel size: 600 x 450 for the curves alone;
@@ -245,8 +248,8 @@ def compare_figure(runs, path, *, X=None, y=None, classes=None, standardizer=Non
                 sub.text(0.5, 0.5, "diverged", ha="center", va="center", transform=sub.transAxes)
                 sub.set_title(run.name)
                 continue
-            _draw_model(sub, run.network, X, y, classes=classes, standardizer=standardizer, resolution=120,
-                        legend=False)
+            _draw_model(sub, run.network, X, y, classes=classes, standardizer=standardizer,
+                        target_scaler=target_scaler, resolution=120, legend=False)
             sub.set_title(run.name)
     if title:
         fig.suptitle(title)

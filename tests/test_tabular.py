@@ -410,3 +410,22 @@ def test_a_model_with_text_columns_is_never_matched_by_position(cli, tmp_path):
     assert cli("train", _pets_config(tmp_path), "-q", "--save", tmp_path / "m.npz").exit_code == 0
     result = cli("predict", tmp_path / "m.npz", tmp_path / "pets.csv", "--by-position")
     assert_input_error(result, "the model encodes text columns, which are matched by name, not by position")
+
+
+def test_the_plot_of_a_scaled_target_regression_is_in_the_targets_units(tmp_path):
+    """The model panel of --plot (and compare-init --plot) draws targets and the network's output in the targets'
+    own units, not the standardised ones the network learnt."""
+    from dnn_cli.cli._plots import data_for_plot
+    from dnn_cli.decision_boundary import decision_curve
+
+    x = np.linspace(-2, 2, 40)
+    write(tmp_path / "line.csv", "x,price\n" + "".join(f"{v!r},{1000 + 300 * v!r}\n" for v in x.tolist()))
+    config = write(tmp_path / "line.yaml", "seed: 0\ndata:\n  source: line.csv\nmodel:\n  layers: [1, 1]\n"
+                                           "  activations: [linear]\ntrain:\n  learning_rate: 0.1\n  epochs: 300\n")
+    prepared = prepare(load_config(config))
+    assert prepared.target_scaler is not None
+    fit(prepared)
+    X, y = data_for_plot(prepared)
+    np.testing.assert_allclose(np.sort(y[0]), 1000 + 300 * x, rtol=1e-12)
+    curve = decision_curve(prepared.network, X, target_scaler=prepared.target_scaler)
+    np.testing.assert_allclose(curve.values, 1000 + 300 * curve.x, rtol=1e-6)

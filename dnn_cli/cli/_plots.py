@@ -18,7 +18,8 @@ def check_plot_option(path) -> None:
 
 
 def data_for_plot(prepared):
-    """All samples (train, then dev) in the data's own units: X (n^[0], m) and y, for drawing."""
+    """All samples (train, then dev) in the data's own units: X (n^[0], m) and y (regression targets learnt
+    standardised back in theirs), for drawing."""
     import numpy as np
 
     X, y = prepared.train.X, prepared.train.y
@@ -26,6 +27,8 @@ def data_for_plot(prepared):
         X, y = np.hstack([X, prepared.dev.X]), np.hstack([y, prepared.dev.y])
     if prepared.standardizer is not None:
         X = X * prepared.standardizer.std + prepared.standardizer.mean
+    if prepared.target_scaler is not None:
+        y = y * prepared.target_scaler.std + prepared.target_scaler.mean
     return X, y
 
 
@@ -38,7 +41,7 @@ def plot_comparison(path, config, runs, *, source: str = "<config>", title: str 
     X, y = data_for_plot(prepared)
     plot_runs = [plotting.PlotRun(run.label, run.costs, run.network) for run in runs]
     plotting.compare_figure(plot_runs, path, X=X, y=y, classes=prepared.train.classes,
-                            standardizer=prepared.standardizer, title=title)
+                            standardizer=prepared.standardizer, target_scaler=prepared.target_scaler, title=title)
 
 
 def _value(row, key):
@@ -60,6 +63,7 @@ def draw_training(path, prepared) -> None:
     plotting.training_figure(path, state.costs, dev=dev_curve, best_epoch=state.best_epoch,
                              network=prepared.network, X=X, y=y, gradients=gradients,
                              classes=prepared.train.classes, standardizer=prepared.standardizer,
+                             target_scaler=prepared.target_scaler,
                              title=f"layers {prepared.network.layers}, {' / '.join(prepared.network.activations)}")
 
 
