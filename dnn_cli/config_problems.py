@@ -12,6 +12,7 @@ import re
 from pydantic import ValidationError
 
 from .errors import ConfigError, shorten, shown, suggest
+from .io.tables import is_data_file
 from .losses import resolve_loss
 from .network import check_architecture
 from .optimizers import OPTIMIZERS
@@ -147,6 +148,16 @@ def semantic_problems(sections: dict, broken: set = frozenset()) -> list[tuple[t
 # ignored, and the run would not be the one its author meant.
 FILE_KEYS = ("label", "ignore_columns", "missing", "unknown_categories")
 BUILT_IN_KEYS = ("n_samples", "noise", "n_classes", "n_features")
+
+
+def without_ignored_data_keys(raw: dict) -> dict:
+    """A config as a model file saved it, without the `data` keys its run ignored (FILE_KEYS with a built-in
+    dataset, BUILT_IN_KEYS with a file): a model trained before they were refused still loads."""
+    data = raw.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("source", "flower"), str):
+        return raw
+    ignored = BUILT_IN_KEYS if is_data_file(data.get("source", "flower")) else FILE_KEYS
+    return {**raw, "data": {k: v for k, v in data.items() if k not in ignored}}
 
 
 def _misplaced_data_keys(data) -> list:

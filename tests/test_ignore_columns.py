@@ -155,3 +155,24 @@ def test_a_few_categories_or_distinct_measurements_are_not_identifiers(cli, tmp_
     assert list(identifier_columns(table_, 5)) == ["PassengerId", "Name"]  # Age, Fare: distinct, but no run of ids
     few = write(tmp_path / "few.csv", "a,b\n" + "".join(f"{k},{k % 2}\n" for k in range(10)))
     assert identifier_columns(read_table(few), 1) == {}  # too few rows to tell
+
+
+def test_a_model_saved_with_a_key_its_run_ignored_still_loads(cli, tmp_path):
+    """A model trained before such keys were refused: its config kept them, and predict still reads it."""
+    import json
+
+    from dnn_cli.io.modelfile import load_model
+
+    config = write(tmp_path / "c.yaml", "data:\n  source: flower\nmodel:\n  layers: [2, 3, 1]\n"
+                                        "  activations: [tanh, sigmoid]\ntrain:\n  epochs: 3\n")
+    assert cli("train", config, "-q", "--save", tmp_path / "m.npz").exit_code == 0
+    with np.load(tmp_path / "m.npz") as f:
+        arrays = {k: f[k] for k in f.files}
+    saved = json.loads(str(arrays["config"]))
+    saved["data"].update(label="y", missing="mean")
+    arrays["config"] = np.array(json.dumps(saved))
+    np.savez(tmp_path / "old.npz", **arrays)
+    model = load_model(tmp_path / "old.npz")
+    assert model.config.data.label is None and model.config.data.missing == "error"
+    data = write(tmp_path / "x.csv", "x1,x2\n0.5,1.5\n")
+    assert cli("predict", tmp_path / "old.npz", data).exit_code == 0

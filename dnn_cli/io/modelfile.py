@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import Config, config_from_dict
+from ..config_problems import without_ignored_data_keys
 from ..encoding import Encoder
 from ..errors import ConfigError, ModelFileError, TrainingError, is_int
 from ..network import Network
@@ -269,7 +270,7 @@ def _read_model_file(path) -> tuple[int, Config, dict]:
         if not isinstance(raw, dict):
             raise bad(path, "config", f"expected a JSON object, got {type(raw).__name__}")
         try:
-            config = config_from_dict(raw, source=f"{path}: array 'config'")
+            config = config_from_dict(without_ignored_data_keys(raw), source=f"{path}: array 'config'")
         except ConfigError as e:
             raise ModelFileError(str(e).splitlines()[0]) from None
         if "epoch" in headers:
