@@ -114,8 +114,11 @@ def starter_from_data(data_path, config_path, label: str | None = None) -> Start
         raise DataError(f"{data_path}: no label column '{shorten(label)}': expected one of {listed(columns)}")
     label_index = columns.index(label)
     labels = [row[label_index].strip() if label_index < len(row) else "" for _, row in table.rows]
+    identifiers = identifier_columns(table, label_index)
+    ignored = {columns.index(name) for name in identifiers}
     missing_labels = sum(1 for s in labels if is_missing(s))
-    missing_cells = sum(1 for _, row in table.rows for i, c in enumerate(row) if i != label_index and is_missing(c))
+    missing_cells = sum(1 for _, row in table.rows for i, c in enumerate(row)
+                        if i != label_index and i not in ignored and is_missing(c))
     present = [s for s in labels if not is_missing(s)]
     task, classes = infer_task(present)
     if task == "classification" and len(classes) < 2:
@@ -125,7 +128,6 @@ def starter_from_data(data_path, config_path, label: str | None = None) -> Start
     data = {"source": _relative(data_path, config_path.parent), "label": label, "dev_fraction": DEV_FRACTION,
             "standardize": True}
     notes, comments = {}, {}
-    identifiers = identifier_columns(table, label_index)
     if identifiers:
         data["ignore_columns"] = list(identifiers)
         notes["ignore_columns"] = f"{listed(list(identifiers.values()), 600)}: left out of the features"

@@ -176,3 +176,15 @@ def test_a_model_saved_with_a_key_its_run_ignored_still_loads(cli, tmp_path):
     assert model.config.data.label is None and model.config.data.missing == "error"
     data = write(tmp_path / "x.csv", "x1,x2\n0.5,1.5\n")
     assert cli("predict", tmp_path / "old.npz", data).exit_code == 0
+
+
+def test_missing_cells_of_a_left_out_column_do_not_set_data_missing(cli, tmp_path):
+    text = people(tmp_path / "p.csv").read_text(encoding="utf-8").splitlines()
+    # Blank out some names: they are left out, so the config needs no policy for missing cells.
+    lines = [text[0]] + [",".join([r.split(",")[0], "" if k % 3 == 0 else r.split(",")[1], *r.split(",")[2:]])
+                         for k, r in enumerate(text[1:])]
+    write(tmp_path / "p.csv", "\n".join(lines) + "\n")
+    result = cli("init", "--data", tmp_path / "p.csv", tmp_path / "p.yaml")
+    assert result.exit_code == 0, result.output
+    config = (tmp_path / "p.yaml").read_text(encoding="utf-8")
+    assert "ignore_columns: [PassengerId, Name]" in config and "missing:" not in config
