@@ -277,6 +277,18 @@ def test_shapes_shows_n0_after_encoding_and_its_columns(cli, tmp_path):
     assert "n^[0] = 4 from 2 columns: colour (one-hot: blue, green, red), weight" in " ".join(result.stdout.split())
 
 
+@pytest.mark.parametrize("layers, fragment", [
+    ("[2, 3, 1]", "n^[0] = 2 but the data"),
+    ("[4, 3, 2]", "model.layers[-1]"),
+])
+def test_shapes_refuses_a_network_that_does_not_fit_the_data_as_train_does(cli, tmp_path, layers, fragment):
+    """Before, it printed the table of the configured n^[0] beside the data's other n^[0], and exit 0."""
+    config = _pets_config(tmp_path, layers=layers)
+    shapes, train = cli("shapes", config), cli("train", config)
+    assert_input_error(shapes, fragment)
+    assert shapes.stderr == train.stderr
+
+
 def test_a_model_file_with_a_bad_encoder_is_refused(cli, tmp_path):
     config = _pets_config(tmp_path)
     assert cli("train", config, "-q", "--save", tmp_path / "m.npz").exit_code == 0

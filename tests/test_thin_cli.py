@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -94,7 +95,13 @@ def test_shapes_takes_m_from_the_pipelines_train_split(cli, monkeypatch, tmp_pat
     assert shapes_command.default_m(config, pipeline.train_split(config)) == pipeline.prepare(config).train.m == 300
     path = tmp_path / "c.yaml"
     path.write_text(config.to_yaml(), encoding="utf-8")
-    monkeypatch.setattr(pipeline, "train_split", lambda cfg, source: type("Split", (), {"m": 123, "raw": None})())
+    real = pipeline.train_split
+
+    def first_123(cfg, source):
+        split = real(cfg, source)
+        return dataclasses.replace(split, X=split.X[:, :123], y=split.y[:, :123])
+
+    monkeypatch.setattr(pipeline, "train_split", first_123)
     result = cli("shapes", path)
     assert result.exit_code == 0, result.output
     assert "m = 123" in result.stdout
