@@ -178,10 +178,14 @@ def _grid_lines(message: str, texts: list[str], own: set) -> list[str]:
 
 
 def data_key(config) -> tuple | None:
-    """What identifies a run's data file contents (path, label, task); None for a built-in dataset."""
+    """What identifies a run's data file contents as read (path, label, columns left out, missing cells, task);
+    None for a built-in dataset. Runs with equal keys share one reading."""
     from .pipeline import task_of
 
-    return (config.data.source, config.data.label, task_of(config)) if config.data.is_file() else None
+    data = config.data
+    if not data.is_file():
+        return None
+    return data.source, data.label, tuple(data.ignore_columns), data.missing, task_of(config)
 
 
 def read_data(sweep: Sweep) -> dict:
@@ -190,9 +194,9 @@ def read_data(sweep: Sweep) -> dict:
     Each run's layers are checked against its data here, before any run starts: a data file as read, a
     built-in dataset as drawn for the first seed (its features and classes do not depend on the seed).
     """
-    from .pipeline import check_layers_match_data, load_dataset, streams, task_of
+    from .pipeline import check_layers_match_data, encoded, fit_encoder, load_dataset, streams, task_of, train_split
 
-    datasets, drawn = {}, {}
+    datasets, drawn, encoders = {}, {}, {}
     for run in sweep.runs:
         key = data_key(run.config)
         if key is not None:
@@ -204,7 +208,16 @@ def read_data(sweep: Sweep) -> dict:
             if key not in drawn:
                 drawn[key] = load_dataset(run.config, streams(run.config)[0], sweep.source)
             dataset = drawn[key]
-        check_layers_match_data(run.config, dataset, sweep.source)
+        encoder = None
+        if dataset.raw is not None:
+            # Raw columns (text, missing cells): n^[0] is known once an encoder is fitted on a train split, as
+            # `prepare` does for each run; the first run's split stands for all here (each run checks its own).
+            if key not in encoders:
+                train = train_split(run.config, sweep.source, file_data=dataset)
+                encoder = fit_encoder(run.config, train)
+                encoders[key] = encoder, encoded(train, encoder, "the training split")
+            encoder, dataset = encoders[key]
+        check_layers_match_data(run.config, dataset, sweep.source, encoder)
     return datasets
 
 
@@ -252,7 +265,8 @@ def run_one(config, source: str = "<config>", dataset=None) -> dict:
     except DnnError as e:
         record.update(status="failed", message=str(e))
     else:
-        record.update(epochs=result.state.epoch, final=result.final, warnings=list(result.warnings),
+        record.update(epochs=result.state.epoch, final=result.final,
+                      warnings=[*prepared.warnings, *result.warnings],
                       history=[h.to_dict() for h in result.history], curve=curve(result.state.costs),
                       parameters_sha256=parameters_digest(result.network))
     record["seconds"] = time.perf_counter() - start

@@ -135,6 +135,43 @@ def test_plan_covers_the_product_times_the_seeds():
     assert (run.config.model.init, run.config.train.learning_rate) == ("he", 0.2)
 
 
+def test_runs_that_read_their_file_differently_do_not_share_one_reading(tmp_path):
+    """data.missing (and data.ignore_columns) change what a data file reads as: a sweep over them reads it once per
+    value, and each run trains on its own reading (before, every run took the first one)."""
+    lines = ["a,b,kind"] + [f"{k},{'' if k % 5 == 0 else k * 0.5},{k % 2}" for k in range(1, 41)]
+    (tmp_path / "d.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = tmp_path / "c.yaml"
+    config.write_text("data:\n  source: d.csv\n  missing: drop\nmodel:\n  layers: [2, 3, 1]\n  activations: "
+                      "[tanh, sigmoid]\ntrain:\n  epochs: 3\n", encoding="utf-8")
+    sweep = plan_sweep(config, parse_grid(["data.missing=drop,mean"]), seeds=1)
+    datasets = read_data(sweep)
+    assert len(datasets) == 2
+    records = [run_one(run.config, sweep.source, datasets[data_key(run.config)]) for run in sweep.runs]
+    assert [r["final"]["train_m"] for r in records] == [32, 40]
+
+
+def test_a_file_with_text_columns_sweeps_as_dnn_train_trains_it(cli, tmp_path):
+    """Raw columns (a text column here) are encoded per run, as prepare does; n^[0] is checked after encoding
+    before any run starts (before, every such sweep stopped at once: 'the data has 0 features')."""
+    colours = ["red", "green", "blue"]
+    lines = ["colour,weight,kind"] + [f"{colours[k % 3]},{k * 0.7 % 5},{(k % 3 == 0) ^ (k % 7 == 1):d}"
+                                      for k in range(60)]
+    (tmp_path / "d.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = tmp_path / "c.yaml"
+    config.write_text("data:\n  source: d.csv\nmodel:\n  layers: [4, 3, 1]\n  activations: [tanh, sigmoid]\n"
+                      "train:\n  epochs: 30\n  learning_rate: 0.5\n", encoding="utf-8")
+    sweep = plan_sweep(config, parse_grid(["train.learning_rate=0.5"]), seeds=1)
+    datasets = read_data(sweep)
+    record = run_one(sweep.runs[0].config, sweep.source, datasets[data_key(sweep.runs[0].config)])
+    assert record["status"] == "finished", record["message"]
+    metrics = tmp_path / "m.json"
+    assert cli("train", config, "--quiet", "--metrics-out", metrics).exit_code == 0
+    assert record["final"] == json.loads(metrics.read_text())["final"]
+    wrong = plan_sweep(config, parse_grid(["model.layers=[3, 3, 1]"]), seeds=1)
+    with pytest.raises(ConfigError, match="n\\^\\[0\\] = 3 but the data .* has 4 features after encoding"):
+        read_data(wrong)
+
+
 def test_the_run_function_is_dnn_train(cli, tmp_path):
     """What a worker runs gives `dnn train --set ... --seed S`'s final metrics, history and parameters, bit for bit."""
     sweep = plan_sweep(FRUIT, parse_grid(["train.learning_rate=0.05,0.3"]), seeds=2, epochs=EPOCHS)
