@@ -227,6 +227,10 @@ def encode_with_classes(inputs: Inputs, classes) -> np.ndarray:
         if labels.dtype.kind not in "biufU":
             raise DataError(f"{inputs.source}: array 'y': expected integer or string labels, got dtype {labels.dtype}")
     numeric = all(isinstance(c, numbers.Integral) for c in classes)
+    if numeric and isinstance(labels, np.ndarray) and labels.dtype.kind in "biuf":
+        codes = _codes_by_value(labels, classes)
+        if codes is not None:
+            return codes[np.newaxis, :]
     index = {c: k for k, c in enumerate(classes)}
     codes = np.empty(len(labels), dtype=np.int64)
     for i, value in enumerate(labels):
@@ -238,6 +242,23 @@ def encode_with_classes(inputs: Inputs, classes) -> np.ndarray:
                             f"the model's classes are {listed(classes)}")
         codes[i] = index[key]
     return codes[np.newaxis, :]
+
+
+def _codes_by_value(labels: np.ndarray, classes) -> np.ndarray | None:
+    """Each number's index among the integer `classes`, in one pass over the array; None when any label is not
+    one of them (the loop of `encode_with_classes` then names the first such label, with its line)."""
+    try:
+        values = np.array(classes, dtype=np.int64)
+    except OverflowError:
+        return None
+    if values.size == 0:
+        return None
+    order = np.argsort(values, kind="stable")
+    ranked = values[order]
+    position = np.minimum(np.searchsorted(ranked, labels), ranked.size - 1)
+    if not np.all(ranked[position] == labels):
+        return None
+    return order[position]
 
 
 def targets_of(inputs: Inputs, n_y: int) -> np.ndarray:

@@ -284,3 +284,22 @@ def test_predict_refuses_a_file_too_large_for_memory_before_reading_it(cli, tmp_
     result = cli("predict", path, data)
     how = "as float64" if cells == "numbers" else "cell by cell"
     assert_input_error(result, f"d.csv: reading d.csv (0.0 MiB) {how}", "needs about", "a test's limit")
+
+
+@pytest.mark.parametrize("classes", [(0, 1), (3, 7, 11), (11, 3, 7)])
+def test_numeric_labels_are_coded_in_one_pass_as_label_by_label(classes):
+    """Integer classes and a numeric label array (a fast-read CSV, an NPZ): the codes the per-label loop gives; a
+    label that is no class (or not an integer) is still named with its place."""
+    from dnn_cli.errors import DataError
+    from dnn_cli.predictor import Inputs, encode_with_classes
+
+    rng = np.random.default_rng(len(classes))
+    for dtype in (np.float64, np.int64):
+        labels = np.array(classes)[rng.integers(0, len(classes), 500)].astype(dtype)
+        codes = encode_with_classes(Inputs(np.zeros((1, 500)), labels, "label", "d.csv", lines=tuple(range(2, 502))),
+                                    classes)
+        np.testing.assert_array_equal(codes[0], [classes.index(int(v)) for v in labels])
+    for bad, shown in ((5.0, "'5'"), (2.5, "'2.5'"), (float("nan"), "'nan'")):
+        labels = np.array([classes[0], bad, classes[-1]], dtype=np.float64)
+        with pytest.raises(DataError, match=f"d.npz: index 1: label {shown} was not seen in training"):
+            encode_with_classes(Inputs(np.zeros((1, 3)), labels, "y", "d.npz"), classes)
