@@ -16,18 +16,25 @@ from .io.datapath import check_data_path
 from .io.tables import ArrayTable, labelled_raw, load_file, read_table
 
 
+def read_heldout(path: str, key: str, source: str = "<config>"):
+    """The file of config key data.`key` as a table (`io.tables.read_table`), its path checked first: what a
+    sweep's client reads once and sends to its workers."""
+    check_data_path(path, source, f"data.{key}")
+    return read_table(path)
+
+
 def load_heldout(path: str, key: str, training: Dataset, encoder, missing: str, source: str = "<config>",
-                 ignore=()) -> Dataset:
+                 ignore=(), table=None) -> Dataset:
     """The samples of file `path` (config key data.`key`) as a Dataset like the training one: X (n^[0], m) encoded
     as the training split was (before any standardisation), y in the training task's form.
 
     training: the training file's Dataset as read (before encoding); encoder: the `encoding.Encoder` fitted
     on its train split, or None for a numeric table; ignore: the columns data.ignore_columns leaves out, which
-    the file may have or not.
+    the file may have or not; table: the file as `read_heldout` read it, when the caller has it.
     """
     where = f"data.{key}"
-    check_data_path(path, source, where)
-    table = read_table(path)
+    if table is None:
+        table = read_heldout(path, key, source)
     if isinstance(table, ArrayTable):
         if training.label is not None:
             raise DataError(f"{path}: {where}: expected a table with the columns of data.source ({training.source}), "

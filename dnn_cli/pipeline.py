@@ -206,11 +206,13 @@ def train_split(config, source: str = "<config>", *, file_data: Dataset | None =
 
 
 def prepare(config, *, source: str = "<config>", parameters: dict | None = None,
-            dataset: Dataset | None = None) -> Prepared:
+            dataset: Dataset | None = None, heldout_tables: dict | None = None) -> Prepared:
     """Data, splits, scaling and a network (new from the init scheme, or from `parameters`).
 
     `dataset`: the config's data file, already read (`load_dataset`), e.g. by a sweep's client for its
-    workers. Reading a file draws nothing from the data stream, so the run is the same either way.
+    workers; `heldout_tables`: likewise the dev and test files ("dev_source", "test_source" -> the table
+    `heldout.read_heldout` gives). Reading a file draws nothing from the data stream, so the run is the same
+    either way.
     """
     data_rng, init_rng, train_rng = streams(config)
     dtype = np.dtype(config.train.dtype)
@@ -229,8 +231,9 @@ def prepare(config, *, source: str = "<config>", parameters: dict | None = None,
         train_set = encoded(train_set, encoder, "the training split")
         dev_set = encoded(dev_set, encoder, "the dev split") if dev_set is not None else None
         check_layers_match_data(config, train_set, source, encoder)
+    tables = heldout_tables or {}
     heldout = {key: load_heldout(getattr(config.data, key), key, dataset, encoder, config.data.missing, source,
-                                 ignore=config.data.ignore_columns)
+                                 ignore=config.data.ignore_columns, table=tables.get(key))
                for key in ("dev_source", "test_source") if getattr(config.data, key) is not None}
     dev_set = heldout.get("dev_source", dev_set)
     test_set = heldout.get("test_source")

@@ -188,12 +188,18 @@ def data_key(config) -> tuple | None:
     return data.source, data.label, tuple(data.ignore_columns), data.missing, task_of(config)
 
 
+HELDOUT_KEYS = ("dev_source", "test_source")
+
+
 def read_data(sweep: Sweep) -> dict:
-    """Read every data file the runs use, once: data_key -> Dataset (built-in datasets are drawn by the runs).
+    """Read every data file the runs use, once: data_key -> Dataset (built-in datasets are drawn by the runs),
+    and ("heldout", path) -> the table of each dev and test file (`heldout_tables` picks a run's), so that
+    the workers read no file themselves (those of a remote cluster need not see the client's paths).
 
     Each run's layers are checked against its data here, before any run starts: a data file as read, a
     built-in dataset as drawn for the first seed (its features and classes do not depend on the seed).
     """
+    from .heldout import read_heldout
     from .pipeline import check_layers_match_data, encoded, fit_encoder, load_dataset, streams, task_of, train_split
 
     datasets, drawn, encoders = {}, {}, {}
@@ -218,7 +224,17 @@ def read_data(sweep: Sweep) -> dict:
                 encoders[key] = encoder, encoded(train, encoder, "the training split")
             encoder, dataset = encoders[key]
         check_layers_match_data(run.config, dataset, sweep.source, encoder)
+        for name in HELDOUT_KEYS:
+            path = getattr(run.config.data, name)
+            if path is not None and ("heldout", path) not in datasets:
+                datasets["heldout", path] = read_heldout(path, name, sweep.source)
     return datasets
+
+
+def heldout_tables(config, data: dict) -> dict:
+    """A run's dev and test files as `read_data` read them: "dev_source" / "test_source" -> table."""
+    return {name: data["heldout", getattr(config.data, name)] for name in HELDOUT_KEYS
+            if getattr(config.data, name) is not None}
 
 
 def parameters_digest(network) -> str:
@@ -239,10 +255,11 @@ def curve(costs: list, points: int = CURVE_POINTS) -> list:
     return [[e, costs[e]] for e in picks]
 
 
-def run_one(config, source: str = "<config>", dataset=None) -> dict:
+def run_one(config, source: str = "<config>", dataset=None, heldout: dict | None = None) -> dict:
     """Train one run as `dnn train` does; its record: final metrics, history, cost curve, parameter digest.
 
-    `dataset`: the config's data file, already read (a sweep's client reads it once for all workers).
+    `dataset`: the config's data file, already read (a sweep's client reads it once for all workers);
+    `heldout`: its dev and test files likewise (`heldout_tables`).
     status is "finished", "diverged" (the run's TrainingError in `message`) or "failed" (another input
     problem this run's data revealed, e.g. a dev split without both classes).
     """
@@ -252,7 +269,7 @@ def run_one(config, source: str = "<config>", dataset=None) -> dict:
     record = {"seed": config.seed, "status": "finished", "message": None, "epochs": 0, "seconds": None,
               "final": {}, "history": [], "curve": [], "parameters_sha256": None, "warnings": []}
     try:
-        prepared = prepare(config, source=source, dataset=dataset)
+        prepared = prepare(config, source=source, dataset=dataset, heldout_tables=heldout)
     except DnnError as e:
         record.update(status="failed", message=str(e), seconds=time.perf_counter() - start)
         return record

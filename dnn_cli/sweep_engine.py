@@ -21,7 +21,7 @@ import threading
 import uuid
 
 from .errors import UsageError
-from .sweep import data_key, run_one
+from .sweep import data_key, heldout_tables, run_one
 
 INSTALL = "pip install -e '.[sweep]' (or pip install 'dask[distributed]')"
 # A run that raises (not a diverged run: that is a record) is tried again this many times. A run whose worker dies
@@ -122,14 +122,15 @@ class Engine:
 
 
 def submit(client, sweep, runs, datasets: dict) -> dict:
-    """Send the data files to the cluster once (scatter), then one task per run; future -> Run."""
+    """Send the data files (and the dev and test files) to the cluster once (scatter), then one task per run;
+    future -> Run."""
     scattered = {key: client.scatter(dataset, hash=False) for key, dataset in datasets.items()}
     tag = uuid.uuid4().hex[:8]
     futures = {}
     for k, run in enumerate(runs):
         data = scattered.get(data_key(run.config))
-        future = client.submit(run_one, run.config, sweep.source, data, key=f"dnn-run-{tag}-{k}", pure=False,
-                               retries=RETRIES)
+        future = client.submit(run_one, run.config, sweep.source, data, heldout_tables(run.config, scattered),
+                               key=f"dnn-run-{tag}-{k}", pure=False, retries=RETRIES)
         futures[future] = run
     return futures
 

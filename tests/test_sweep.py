@@ -18,7 +18,7 @@ import pytest
 
 from dnn_cli.errors import ConfigError, DataError, ParameterError
 from dnn_cli.io.sweepfile import read_runs, write_runs
-from dnn_cli.sweep import data_key, parse_grid, plan_sweep, read_data, run_one, split_values
+from dnn_cli.sweep import data_key, heldout_tables, parse_grid, plan_sweep, read_data, run_one, split_values
 
 from .conftest import CONFIGS, ROOT, assert_input_error
 
@@ -170,6 +170,36 @@ def test_a_file_with_text_columns_sweeps_as_dnn_train_trains_it(cli, tmp_path):
     wrong = plan_sweep(config, parse_grid(["model.layers=[3, 3, 1]"]), seeds=1)
     with pytest.raises(ConfigError, match="n\\^\\[0\\] = 3 but the data .* has 4 features after encoding"):
         read_data(wrong)
+
+
+def test_dev_and_test_files_are_read_once_by_the_client_not_by_the_workers(cli, tmp_path):
+    """A remote cluster's workers need not see the client's paths: read_data reads the dev and test files, and a
+    run given them trains as dnn train does (here with the files gone by the time it runs)."""
+    colours = ["red", "green", "blue"]
+
+    def table(path, rows):
+        lines = ["colour,weight,kind"] + [f"{colours[k % 3]},{k * 0.7 % 5},{(k % 3 == 0) ^ (k % 7 == 1):d}"
+                                          for k in rows]
+        (tmp_path / path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    table("d.csv", range(60))
+    table("dev.csv", range(60, 80))
+    table("test.csv", range(80, 95))
+    config = tmp_path / "c.yaml"
+    config.write_text("data:\n  source: d.csv\n  dev_source: dev.csv\n  test_source: test.csv\nmodel:\n"
+                      "  layers: [4, 3, 1]\n  activations: [tanh, sigmoid]\ntrain:\n  epochs: 30\n"
+                      "  learning_rate: 0.5\n", encoding="utf-8")
+    metrics = tmp_path / "m.json"
+    assert cli("train", config, "--quiet", "--metrics-out", metrics).exit_code == 0
+    sweep = plan_sweep(config, parse_grid(["train.learning_rate=0.5"]), seeds=1)
+    data = read_data(sweep)
+    (tmp_path / "dev.csv").unlink()
+    (tmp_path / "test.csv").unlink()
+    run = sweep.runs[0]
+    record = run_one(run.config, sweep.source, data[data_key(run.config)], heldout_tables(run.config, data))
+    assert record["status"] == "finished", record["message"]
+    assert record["final"] == json.loads(metrics.read_text())["final"]
+    assert "test_accuracy" in record["final"] and "dev_accuracy" in record["final"]
 
 
 def test_the_run_function_is_dnn_train(cli, tmp_path):
