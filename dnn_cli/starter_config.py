@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,25 +63,37 @@ def one_scale(columns) -> tuple[bool, str]:
     return shared, spread
 
 
-def identifier_columns(table, label_index: int) -> dict[str, str]:
-    """Feature columns that identify rows rather than describe them, each with why: integers that number the rows
-    (all distinct, one consecutive run) and texts with more than IDENTIFIER_CATEGORIES distinct values and more
-    than half the rows (names, ids, free text); {} when every feature column would go."""
+# A column name that says it identifies rows: id, Id, PassengerId, customer_id, index, row, row_id.
+ID_NAME = re.compile(r"(?:^|_)(?:id|index|idx|row|row_?id)$|[a-z]Id$|^ID$", re.IGNORECASE)
+# A date or a time stamp, as CSV files write them: 2024-01-31, 2024-01-31 12:00(:00), 31/01/2024, 01.31.2024.
+DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?Z?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}")
+
+
+def columns_to_leave_out(table, label_index: int) -> dict[str, str]:
+    """Feature columns that identify rows rather than describe them, or that dnn cannot read as features, each
+    with why: integers that number the rows (all distinct, and one consecutive run or a name like 'id'), texts
+    with more than IDENTIFIER_CATEGORIES distinct values and more than half the rows (names, ids, free text),
+    and dates (dnn does not parse them: each day would be a category); {} when every feature column would go."""
     found = {}
     for i, name in enumerate(table.columns):
         if i == label_index:
             continue
         cells = [row[i].strip() for _, row in table.rows if i < len(row) and not is_missing(row[i])]
-        distinct = len(set(cells))
-        if len(cells) < IDENTIFIER_CATEGORIES or distinct <= max(IDENTIFIER_CATEGORIES, len(cells) / 2):
+        if len(cells) <= IDENTIFIER_CATEGORIES:  # too few rows to tell
             continue
+        distinct = len(set(cells))
         numbers = [parse_float(c) for c in cells]
         if all(v is not None for v in numbers):
-            if all(v.is_integer() for v in numbers) and distinct == len(cells) \
-                    and max(numbers) - min(numbers) + 1 == len(cells):
+            run = max(numbers) - min(numbers) + 1 == len(cells)
+            if distinct == len(cells) and all(v.is_integer() for v in numbers) and (run or ID_NAME.search(name)):
+                what = "a row number" if run else "an identifier"
                 found[name] = (f"'{name}' ({len(cells):,} distinct integers {int(min(numbers))} .. "
-                               f"{int(max(numbers))}: a row number)")
-        elif sum(v is None for v in numbers) * 2 > len(numbers):
+                               f"{int(max(numbers))}: {what})")
+        elif all(DATE.fullmatch(c) for c in cells):
+            found[name] = (f"'{name}' (dates, {distinct:,} distinct: dnn does not parse dates, and one-hot each "
+                           "would be a category of its own; derive numbers from them, e.g. a month, to use them)")
+        elif sum(v is None for v in numbers) * 2 > len(numbers) and distinct > max(IDENTIFIER_CATEGORIES,
+                                                                                     len(cells) / 2):
             found[name] = f"'{name}' ({distinct:,} distinct texts in {len(cells):,} rows: an identifier or free text)"
     features = len(table.columns) - 1
     return found if len(found) < features else {}
@@ -114,7 +127,7 @@ def starter_from_data(data_path, config_path, label: str | None = None) -> Start
         raise DataError(f"{data_path}: no label column '{shorten(label)}': expected one of {listed(columns)}")
     label_index = columns.index(label)
     labels = [row[label_index].strip() if label_index < len(row) else "" for _, row in table.rows]
-    identifiers = identifier_columns(table, label_index)
+    identifiers = columns_to_leave_out(table, label_index)
     ignored = {columns.index(name) for name in identifiers}
     missing_labels = sum(1 for s in labels if is_missing(s))
     missing_cells = sum(1 for _, row in table.rows for i, c in enumerate(row)

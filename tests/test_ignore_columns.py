@@ -148,13 +148,13 @@ def test_training_on_an_identifier_column_warns_and_records_it(cli, tmp_path):
 
 def test_a_few_categories_or_distinct_measurements_are_not_identifiers(cli, tmp_path):
     from dnn_cli.io.tables import read_table
-    from dnn_cli.starter_config import identifier_columns
+    from dnn_cli.starter_config import columns_to_leave_out
 
     path = people(tmp_path / "people.csv")
     table_ = read_table(path)
-    assert list(identifier_columns(table_, 5)) == ["PassengerId", "Name"]  # Age, Fare: distinct, but no run of ids
+    assert list(columns_to_leave_out(table_, 5)) == ["PassengerId", "Name"]  # Age, Fare: distinct, but no run of ids
     few = write(tmp_path / "few.csv", "a,b\n" + "".join(f"{k},{k % 2}\n" for k in range(10)))
-    assert identifier_columns(read_table(few), 1) == {}  # too few rows to tell
+    assert columns_to_leave_out(read_table(few), 1) == {}  # too few rows to tell
 
 
 def test_a_model_saved_with_a_key_its_run_ignored_still_loads(cli, tmp_path):
@@ -188,3 +188,17 @@ def test_missing_cells_of_a_left_out_column_do_not_set_data_missing(cli, tmp_pat
     assert result.exit_code == 0, result.output
     config = (tmp_path / "p.yaml").read_text(encoding="utf-8")
     assert "ignore_columns: [PassengerId, Name]" in config and "missing:" not in config
+
+
+def test_init_leaves_out_ids_by_name_and_dates_but_not_sorted_measurements(tmp_path):
+    from dnn_cli.io.tables import read_table
+    from dnn_cli.starter_config import columns_to_leave_out
+
+    lines = ["customer_id,signup,area,visits,bought"]
+    for k in range(40):
+        lines.append(f"{1000 + 7 * k},2024-{1 + k % 12:02d}-{1 + k % 28:02d},{50 + 3 * k},{k % 4},{k % 2}")
+    found = columns_to_leave_out(read_table(write(tmp_path / "c.csv", "\n".join(lines) + "\n")), 4)
+    assert list(found) == ["customer_id", "signup"]
+    assert "40 distinct integers 1000 .. 1273: an identifier" in found["customer_id"]
+    assert "dates, 40 distinct: dnn does not parse dates" in found["signup"]
+    # 'area' also holds distinct integers in increasing order, but neither one run nor an id's name: a feature.
