@@ -203,7 +203,9 @@ def starter_from_data(data_path, config_path, label: str | None = None) -> Start
     }
     text = "\n".join(lines) + "\n" + _commented(body, {**COMMENTS, **comments})
     config_from_dict(yaml.safe_load(text), source=str(config_path))  # our own output must be a valid config
-    inferred = (f"{dataset.m:,} samples; {inputs}", f"{why}: {output} output, n^[L] = {n_out}",
+    left_out = ((f"left out of the features (data.ignore_columns): {listed(list(identifiers.values()), 600)}",)
+                if identifiers else ())
+    inferred = (f"{dataset.m:,} samples; {inputs}", *left_out, f"{why}: {output} output, n^[L] = {n_out}",
                 f"layers {layers}")
     return Starter(text, inferred, tuple(layers))
 
@@ -229,7 +231,7 @@ def _commented(body: dict, comments: dict) -> str:
         for key, item in value.items():
             line = f"  {key}: {_inline(item)}"
             comment = comments.get((section, key))
-            out.append(f"{line:<40}# {comment}" if comment else line)
+            out.append(f"{line:<39} # {comment}" if comment else line)  # a comment needs a space before its #
     return "\n".join(out).lstrip("\n") + "\n"
 
 

@@ -202,3 +202,18 @@ def test_init_leaves_out_ids_by_name_and_dates_but_not_sorted_measurements(tmp_p
     assert "40 distinct integers 1000 .. 1273: an identifier" in found["customer_id"]
     assert "dates, 40 distinct: dnn does not parse dates" in found["signup"]
     # 'area' also holds distinct integers in increasing order, but neither one run nor an id's name: a feature.
+
+
+def test_a_starter_config_far_from_its_data_trains_as_written(cli, tmp_path):
+    """A data path longer than the comment column: the comment keeps its space (before, '...csv# relative to
+    this file' became part of the path)."""
+    data = tmp_path / "a_rather_long_folder_name" / "and_another_level" / "people.csv"
+    data.parent.mkdir(parents=True)
+    people(data)
+    config = tmp_path / "configs" / "p.yaml"
+    config.parent.mkdir()
+    assert cli("init", "--data", data, config).exit_code == 0
+    assert "source: ../a_rather_long_folder_name/and_another_level/people.csv # relative to this file" in \
+        config.read_text(encoding="utf-8")
+    result = cli("train", config, "-q", "--epochs", "3")
+    assert result.exit_code == 0, result.output
