@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import config_from_dict, parse_override, parse_yaml
-from .errors import ConfigError, DnnError, ParameterError, TrainingError, shorten
+from .errors import ConfigError, DataError, DnnError, ParameterError, TrainingError, shorten
 from .io.configfile import read_config_text
 
 CURVE_POINTS = 200  # cost curve points kept per run (for the plot), evenly spaced over the epochs run
@@ -199,36 +199,49 @@ def read_data(sweep: Sweep) -> dict:
     Each run's layers are checked against its data here, before any run starts: a data file as read, a
     built-in dataset as drawn for the first seed (its features and classes do not depend on the seed).
     """
+    datasets, drawn, encoders = {}, {}, {}
+    for run in sweep.runs:
+        try:
+            _read_run_data(run, sweep.source, datasets, drawn, encoders)
+        except (ConfigError, DataError) as e:
+            combination = sweep.combinations[run.combination]
+            if not any(key.startswith(("data.", "model.")) for key in combination):
+                raise
+            texts = ", ".join(f"--grid {g.key}={g.texts[g.values.index(combination[g.key])]}" for g in sweep.grid)
+            raise type(e)(f"with {texts}: {e}") from None
+    return datasets
+
+
+def _read_run_data(run, source: str, datasets: dict, drawn: dict, encoders: dict) -> None:
+    """`read_data` for one run: its data file and dev and test files into `datasets` (each once), its layers
+    checked against the data (drawn: built-in datasets by their keys; encoders: encoded train splits by key)."""
     from .heldout import read_heldout
     from .pipeline import check_layers_match_data, encoded, fit_encoder, load_dataset, streams, task_of, train_split
 
-    datasets, drawn, encoders = {}, {}, {}
-    for run in sweep.runs:
-        key = data_key(run.config)
-        if key is not None:
-            if key not in datasets:
-                datasets[key] = load_dataset(run.config, None, sweep.source)
-            dataset = datasets[key]
-        else:
-            key = (json.dumps(run.config.data.model_dump(mode="json"), sort_keys=True), task_of(run.config))
-            if key not in drawn:
-                drawn[key] = load_dataset(run.config, streams(run.config)[0], sweep.source)
-            dataset = drawn[key]
-        encoder = None
-        if dataset.raw is not None:
-            # Raw columns (text, missing cells): n^[0] is known once an encoder is fitted on a train split, as
-            # `prepare` does for each run; the first run's split stands for all here (each run checks its own).
-            if key not in encoders:
-                train = train_split(run.config, sweep.source, file_data=dataset)
-                encoder = fit_encoder(run.config, train)
-                encoders[key] = encoder, encoded(train, encoder, "the training split")
-            encoder, dataset = encoders[key]
-        check_layers_match_data(run.config, dataset, sweep.source, encoder)
-        for name in HELDOUT_KEYS:
-            path = getattr(run.config.data, name)
-            if path is not None and ("heldout", path) not in datasets:
-                datasets["heldout", path] = read_heldout(path, name, sweep.source)
-    return datasets
+    key = data_key(run.config)
+    if key is not None:
+        if key not in datasets:
+            datasets[key] = load_dataset(run.config, None, source)
+        dataset = datasets[key]
+    else:
+        key = (json.dumps(run.config.data.model_dump(mode="json"), sort_keys=True), task_of(run.config))
+        if key not in drawn:
+            drawn[key] = load_dataset(run.config, streams(run.config)[0], source)
+        dataset = drawn[key]
+    encoder = None
+    if dataset.raw is not None:
+        # Raw columns (text, missing cells): n^[0] is known once an encoder is fitted on a train split, as
+        # `prepare` does for each run; the first run's split stands for all here (each run checks its own).
+        if key not in encoders:
+            train = train_split(run.config, source, file_data=dataset)
+            encoder = fit_encoder(run.config, train)
+            encoders[key] = encoder, encoded(train, encoder, "the training split")
+        encoder, dataset = encoders[key]
+    check_layers_match_data(run.config, dataset, source, encoder)
+    for name in HELDOUT_KEYS:
+        path = getattr(run.config.data, name)
+        if path is not None and ("heldout", path) not in datasets:
+            datasets["heldout", path] = read_heldout(path, name, source)
 
 
 def heldout_tables(config, data: dict) -> dict:

@@ -170,6 +170,11 @@ def test_a_file_with_text_columns_sweeps_as_dnn_train_trains_it(cli, tmp_path):
     wrong = plan_sweep(config, parse_grid(["model.layers=[3, 3, 1]"]), seeds=1)
     with pytest.raises(ConfigError, match="n\\^\\[0\\] = 3 but the data .* has 4 features after encoding"):
         read_data(wrong)
+    fewer = plan_sweep(config, parse_grid(["data.ignore_columns=[],[weight]"]), seeds=1)
+    with pytest.raises(ConfigError) as caught:
+        read_data(fewer)
+    assert str(caught.value).startswith("with --grid data.ignore_columns=[weight]: ")
+    assert "n^[0] = 4 but the data" in str(caught.value) and "has 3 features after encoding" in str(caught.value)
 
 
 def test_dev_and_test_files_are_read_once_by_the_client_not_by_the_workers(cli, tmp_path):
