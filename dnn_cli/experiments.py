@@ -153,7 +153,8 @@ def run_measured(config, *, label: str, source: str = "<config>", track_units: b
     except TrainingError as e:
         diverged = str(e)
     if diverged is None:
-        final = final_metrics(network, X, y, options.get("X_dev"), options.get("Y_dev"))
+        final = final_metrics(network, X, y, options.get("X_dev"), options.get("Y_dev"),
+                              target_scale=options.get("target_scale"))  # RMSE in the targets' units, as dnn train
     else:
         final = {"cost": math.nan}
     return MeasuredRun(label, config.seed, network.layers[1:-1], list(prepared.state.costs), history, final,

@@ -219,3 +219,22 @@ def test_compare_activations_needs_a_hidden_layer():
     config = small_config(layers=(2, 1))
     with pytest.raises(UsageError, match="no hidden layer"):
         compare_activations(config, ["tanh"])
+
+
+def test_a_regression_on_scaled_targets_reports_rmse_in_their_units(tmp_path):
+    """compare-init / compare-activations train as dnn train does: the final RMSE is in the targets' own units
+    (before, the history's was, and the final table's was in the standardised ones)."""
+    from dnn_cli.config import load_config
+    from dnn_cli.experiments import run_measured
+    from dnn_cli.pipeline import fit, prepare
+
+    x = np.linspace(-2, 2, 50)
+    (tmp_path / "line.csv").write_text("x,price\n" + "".join(f"{v!r},{float(1000 + 300 * v + 40 * np.sin(5 * v))!r}\n"
+                                                             for v in x.tolist()), encoding="utf-8")
+    (tmp_path / "line.yaml").write_text("seed: 0\ndata:\n  source: line.csv\nmodel:\n  layers: [1, 4, 1]\n"
+                                        "  activations: [tanh, linear]\ntrain:\n  learning_rate: 0.1\n  epochs: 50\n",
+                                        encoding="utf-8")
+    config = load_config(tmp_path / "line.yaml")
+    measured = run_measured(config, label="he", source=str(tmp_path / "line.yaml"))
+    trained = fit(prepare(config, source=str(tmp_path / "line.yaml")))
+    assert measured.final["train_rmse"] == trained.final["train_rmse"] > 10
