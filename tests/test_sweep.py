@@ -135,14 +135,27 @@ def test_plan_covers_the_product_times_the_seeds():
     assert (run.config.model.init, run.config.train.learning_rate) == ("he", 0.2)
 
 
+def _file_config(tmp_path, files: dict, config: str):
+    """Data files (name -> lines, header first) and the config c.yaml beside them; the config's path."""
+    for name, lines in files.items():
+        (tmp_path / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path = tmp_path / "c.yaml"
+    path.write_text(config, encoding="utf-8")
+    return path
+
+
+def _colours(rows) -> list[str]:
+    """A table with a text column: colour, weight, kind (0/1) for the given row numbers."""
+    colours = ["red", "green", "blue"]
+    return ["colour,weight,kind"] + [f"{colours[k % 3]},{k * 0.7 % 5},{(k % 3 == 0) ^ (k % 7 == 1):d}" for k in rows]
+
+
 def test_runs_that_read_their_file_differently_do_not_share_one_reading(tmp_path):
     """data.missing (and data.ignore_columns) change what a data file reads as: a sweep over them reads it once per
     value, and each run trains on its own reading (before, every run took the first one)."""
     lines = ["a,b,kind"] + [f"{k},{'' if k % 5 == 0 else k * 0.5},{k % 2}" for k in range(1, 41)]
-    (tmp_path / "d.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    config = tmp_path / "c.yaml"
-    config.write_text("data:\n  source: d.csv\n  missing: drop\nmodel:\n  layers: [2, 3, 1]\n  activations: "
-                      "[tanh, sigmoid]\ntrain:\n  epochs: 3\n", encoding="utf-8")
+    config = _file_config(tmp_path, {"d.csv": lines}, "data:\n  source: d.csv\n  missing: drop\nmodel:\n  layers: "
+                          "[2, 3, 1]\n  activations: [tanh, sigmoid]\ntrain:\n  epochs: 3\n")
     sweep = plan_sweep(config, parse_grid(["data.missing=drop,mean"]), seeds=1)
     datasets = read_data(sweep)
     assert len(datasets) == 2
@@ -153,13 +166,8 @@ def test_runs_that_read_their_file_differently_do_not_share_one_reading(tmp_path
 def test_a_file_with_text_columns_sweeps_as_dnn_train_trains_it(cli, tmp_path):
     """Raw columns (a text column here) are encoded per run, as prepare does; n^[0] is checked after encoding
     before any run starts (before, every such sweep stopped at once: 'the data has 0 features')."""
-    colours = ["red", "green", "blue"]
-    lines = ["colour,weight,kind"] + [f"{colours[k % 3]},{k * 0.7 % 5},{(k % 3 == 0) ^ (k % 7 == 1):d}"
-                                      for k in range(60)]
-    (tmp_path / "d.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    config = tmp_path / "c.yaml"
-    config.write_text("data:\n  source: d.csv\nmodel:\n  layers: [4, 3, 1]\n  activations: [tanh, sigmoid]\n"
-                      "train:\n  epochs: 30\n  learning_rate: 0.5\n", encoding="utf-8")
+    config = _file_config(tmp_path, {"d.csv": _colours(range(60))}, "data:\n  source: d.csv\nmodel:\n  layers: "
+                          "[4, 3, 1]\n  activations: [tanh, sigmoid]\ntrain:\n  epochs: 30\n  learning_rate: 0.5\n")
     sweep = plan_sweep(config, parse_grid(["train.learning_rate=0.5"]), seeds=1)
     datasets = read_data(sweep)
     record = run_one(sweep.runs[0].config, sweep.source, datasets[data_key(sweep.runs[0].config)])
@@ -180,20 +188,11 @@ def test_a_file_with_text_columns_sweeps_as_dnn_train_trains_it(cli, tmp_path):
 def test_dev_and_test_files_are_read_once_by_the_client_not_by_the_workers(cli, tmp_path):
     """A remote cluster's workers need not see the client's paths: read_data reads the dev and test files, and a
     run given them trains as dnn train does (here with the files gone by the time it runs)."""
-    colours = ["red", "green", "blue"]
-
-    def table(path, rows):
-        lines = ["colour,weight,kind"] + [f"{colours[k % 3]},{k * 0.7 % 5},{(k % 3 == 0) ^ (k % 7 == 1):d}"
-                                          for k in rows]
-        (tmp_path / path).write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-    table("d.csv", range(60))
-    table("dev.csv", range(60, 80))
-    table("test.csv", range(80, 95))
-    config = tmp_path / "c.yaml"
-    config.write_text("data:\n  source: d.csv\n  dev_source: dev.csv\n  test_source: test.csv\nmodel:\n"
-                      "  layers: [4, 3, 1]\n  activations: [tanh, sigmoid]\ntrain:\n  epochs: 30\n"
-                      "  learning_rate: 0.5\n", encoding="utf-8")
+    config = _file_config(tmp_path, {"d.csv": _colours(range(60)), "dev.csv": _colours(range(60, 80)),
+                                     "test.csv": _colours(range(80, 95))},
+                          "data:\n  source: d.csv\n  dev_source: dev.csv\n  test_source: test.csv\nmodel:\n"
+                          "  layers: [4, 3, 1]\n  activations: [tanh, sigmoid]\ntrain:\n  epochs: 30\n"
+                          "  learning_rate: 0.5\n")
     metrics = tmp_path / "m.json"
     assert cli("train", config, "--quiet", "--metrics-out", metrics).exit_code == 0
     sweep = plan_sweep(config, parse_grid(["train.learning_rate=0.5"]), seeds=1)
