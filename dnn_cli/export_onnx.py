@@ -7,12 +7,8 @@ X (n^[0], m) transposed. Layer l is one Gemm, A^[l-1] W^[l]^T + b^[l]^T (W^[l] k
 `dnn predict --proba` and `dnn predict` print: `probabilities` (N, K) and `label` (N,) in the original class
 names for a classifier, `prediction` (N, n^[L]) for a regressor.
 
-A model trained on raw columns (text columns one-hot encoded, or missing cells filled: `encoding.Encoder`)
-takes one input per raw column instead of X, each (N, 1): numbers in the model's dtype (NaN for a missing
-cell), categories as strings ('' or NA for a missing cell). The graph encodes them as dnn does: a fill value
-by Where(IsNaN), a category by CategoryMapper (ai.onnx.ml) to its index and a Gather of the identity matrix's
-row; an unseen category (with `unknown_categories: error`) or a missing one the model does not accept indexes
-past the matrix, so the runtime refuses the input, as `dnn predict` does.
+A model trained on raw columns (text columns one-hot encoded, or missing cells filled) takes one input per raw
+column instead of X: see `onnx_encoding`.
 
 The onnx package is imported inside the functions: it is an optional extra (`pip install 'dnn-cli[onnx]'`).
 """
@@ -25,6 +21,7 @@ import json
 import numpy as np
 
 from .errors import ModelFileError, UsageError
+from .onnx_encoding import ML_OPSET, encoder_nodes, name_inputs, raw_probes
 
 OPSET = 17  # every operator used here exists in this form since opset 13; 17 runs on onnxruntime >= 1.13
 IR_VERSION = 8  # the IR of opset 17, so that runtimes of that age load the file
@@ -35,7 +32,6 @@ PROBE_SAMPLES = 64  # inputs onnxruntime runs after export, compared with dnn's 
 # with anything else is refused rather than exported without it.
 EXPORTED = {"path", "network", "config", "classes", "features", "standardizer", "target_scaler", "encoder", "state",
             "format_version"}
-ML_OPSET = 3  # ai.onnx.ml, for CategoryMapper (a string to its category's index)
 OUTPUT_NAMES = ("probabilities", "label", "prediction")
 ACTIVATION_OPS = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu", "leaky_relu": "LeakyRelu",
                   "linear": "Identity", "softmax": "Softmax"}
@@ -102,7 +98,7 @@ def build_onnx(model):
         return name
 
     if model.encoder is not None:
-        inputs = _encoder_nodes(model.encoder, dtype, element, nodes, constant)
+        inputs = encoder_nodes(model.encoder, dtype, element, nodes, constant)
     else:
         inputs = [helper.make_tensor_value_info("X", element, ["N", n_x])]
     A = "X"
@@ -160,7 +156,7 @@ def build_onnx(model):
                     helper.make_tensor_value_info("label", classes.data_type, ["N"])]
 
     if model.encoder is not None:
-        _name_inputs(nodes, initializers, inputs, [c.name for c in model.encoder.columns])
+        name_inputs(nodes, initializers, inputs, [c.name for c in model.encoder.columns])
     graph = helper.make_graph(nodes, "dnn", inputs, outputs, initializer=initializers)
     opsets = [helper.make_opsetid("", OPSET)]
     if model.encoder is not None and model.encoder.has_categories:
@@ -172,82 +168,6 @@ def build_onnx(model):
     helper.set_model_props(proto, metadata(model))
     onnx.checker.check_model(proto, full_check=True)
     return proto
-
-
-def _encoder_nodes(encoder, dtype, element, nodes, constant) -> list:
-    """The graph inputs of the raw columns, and the nodes that encode them into "X" (N, n^[0]) as
-    `Encoder.transform` does; see the module's doc."""
-    from onnx import TensorProto, helper
-
-    from .io.rawcolumns import MISSING
-
-    inputs, parts = [], []
-    for j, column in enumerate(encoder.columns):
-        name = _placeholder(j)  # the column's name once the graph is built (see _name_inputs)
-        if column.kind == "numeric":
-            inputs.append(helper.make_tensor_value_info(name, element, ["N", 1]))
-            if column.fill is None:
-                parts.append(name)
-                continue
-            nodes += [helper.make_node("IsNaN", [name], [f"c{j}_gap"]),
-                      helper.make_node("Where", [f"c{j}_gap", constant(f"c{j}_fill", np.array([[column.fill]], dtype)),
-                                                 name], [f"c{j}_filled"])]
-            parts.append(f"c{j}_filled")
-            continue
-        inputs.append(helper.make_tensor_value_info(name, TensorProto.STRING, ["N", 1]))
-        K = len(column.categories)
-        index = {c: k for k, c in enumerate(column.categories)}
-        # A missing cell: its own category (missing: mean), else past every row (refused, as dnn predict does).
-        gap = index.get(MISSING, K + 1)
-        strings = list(column.categories) + [t for t in _missing_spellings() if t not in index]
-        codes = [index.get(t, gap) for t in strings]
-        # An unseen category: a row of zeros (unknown_categories: ignore), else past every row (refused).
-        table = np.vstack([np.eye(K), np.zeros((1, K))]) if encoder.unknown == "ignore" else np.eye(K)
-        nodes += [helper.make_node("CategoryMapper", [name], [f"c{j}_code"], domain="ai.onnx.ml",
-                                   cats_strings=strings, cats_int64s=codes, default_int64=K),
-                  helper.make_node("Gather", [constant(f"c{j}_onehot", table.astype(dtype)), f"c{j}_code"],
-                                   [f"c{j}_rows"], axis=0),
-                  helper.make_node("Reshape", [f"c{j}_rows", constant(f"c{j}_shape", np.array([-1, K], np.int64))],
-                                   [f"c{j}_encoded"])]
-        parts.append(f"c{j}_encoded")
-    nodes.append(helper.make_node("Concat", parts, ["X"], axis=1))
-    return inputs
-
-
-def _missing_spellings() -> list[str]:
-    """Every text `rawcolumns.is_missing` takes for a missing cell, without surrounding spaces: '', NA, NaN in
-    any case."""
-    import itertools
-
-    from .io.rawcolumns import MISSING_TEXTS
-
-    return sorted({"".join(p) for t in MISSING_TEXTS for p in itertools.product(*[(c.lower(), c.upper()) for c in t])})
-
-
-def _placeholder(j: int) -> str:
-    return f"input:{j}"
-
-
-def _name_inputs(nodes, initializers, inputs, names: list[str]) -> None:
-    """Give the graph inputs their columns' names: first rename the graph's own values that a name would clash
-    with ('W1' -> 'W1_'), then the placeholders of `_encoder_nodes`."""
-    wanted = set(names)
-    own = {n for node in nodes for n in node.output} | {t.name for t in initializers}
-    renamed, every = {}, own | wanted | {n for node in nodes for n in node.input}
-    for name in sorted(own & wanted):
-        new = name + "_"
-        while new in every:
-            new += "_"
-        renamed[name] = new
-        every.add(new)
-    renamed.update({_placeholder(j): name for j, name in enumerate(names)})
-    for node in nodes:
-        node.input[:] = [renamed.get(n, n) for n in node.input]
-        node.output[:] = [renamed.get(n, n) for n in node.output]
-    for t in initializers:
-        t.name = renamed.get(t.name, t.name)
-    for value in inputs:
-        value.name = renamed.get(value.name, value.name)
 
 
 def _inputs_text(model) -> str:
@@ -295,30 +215,7 @@ def probe_inputs(model, n: int = PROBE_SAMPLES) -> tuple[np.ndarray, dict]:
         Z = rng.standard_normal((model.network.layers[0], n)) * 2
         X = model.standardizer.mean + Z * model.standardizer.std if model.standardizer is not None else Z
         return X, {"X": np.ascontiguousarray(X.T, dtype=dtype)}
-    from .io.rawcolumns import MISSING, RawFeatures
-
-    values, feed, row = [], {}, 0
-    for column in model.encoder.columns:
-        if column.kind == "numeric":
-            mean, std = ((model.standardizer.mean[row, 0], model.standardizer.std[row, 0])
-                         if model.standardizer is not None else (column.fill or 0.0, 1.0))
-            v = mean + 2 * std * rng.standard_normal(n)
-            if column.fill is not None:
-                v[rng.random(n) < 0.2] = np.nan
-            feed[column.name] = v.astype(dtype).reshape(-1, 1)
-            v = v.astype(dtype).astype(np.float64)  # the numbers the graph gets, to dnn as well
-        else:
-            choices = [c for c in column.categories if c != MISSING]
-            if MISSING in column.categories:
-                choices.append("")
-            if model.encoder.unknown == "ignore":
-                choices.append("a category never seen in training")
-            v = np.array([choices[k] for k in rng.integers(0, len(choices), n)], dtype=str)
-            feed[column.name] = v.astype(object).reshape(-1, 1)
-        values.append(v)
-        row += column.width
-    raw = RawFeatures("probe inputs", tuple(c.name for c in model.encoder.columns), tuple(values), np.arange(n))
-    return model.encoder.transform(raw), feed
+    return raw_probes(model, rng, n)
 
 
 def run_onnx(proto_bytes: bytes, feed: dict) -> dict:
