@@ -218,6 +218,23 @@ def _raise_signals_at(monkeypatch, name: str, signals, when=lambda *args, **kwar
     monkeypatch.setattr(train_command, name, wrapped)
 
 
+def _signals_after_epoch(monkeypatch, epoch: int, signals):
+    """Make the run's `fit` send `signals` (real ones, to this process) once epoch `epoch` has been reported."""
+    import dnn_cli.training_run as train_command
+
+    real_fit = train_command.fit
+
+    def fit(prepared, callback=None):
+        def interrupting(result):
+            callback(result)
+            if result.epoch == epoch:
+                for signum in signals:
+                    _send(signum)
+        return real_fit(prepared, callback=interrupting)
+
+    monkeypatch.setattr(train_command, "fit", fit)
+
+
 @pytest.mark.parametrize("during", ["save_model", "write_metrics"])
 def test_ctrl_c_during_the_final_writes_lets_them_finish_and_says_so(cli, tmp_path, monkeypatch, during):
     _raise_signals_at(monkeypatch, during, [signal.SIGINT])
@@ -249,19 +266,7 @@ def test_a_second_signal_during_the_final_save_keeps_the_last_checkpoint(cli, tm
 
 @pytest.mark.parametrize("every", [None, 5], ids=["no-checkpoint", "checkpoint-every-5"])
 def test_a_second_ctrl_c_mid_run_writes_nothing_and_says_what_is_on_disk(cli, tmp_path, monkeypatch, every):
-    import dnn_cli.training_run as train_command
-
-    real_fit = train_command.fit
-
-    def fit(prepared, callback=None):
-        def interrupting(result):
-            callback(result)
-            if result.epoch == 7:
-                _send(signal.SIGINT)
-                _send(signal.SIGINT)
-        return real_fit(prepared, callback=interrupting)
-
-    monkeypatch.setattr(train_command, "fit", fit)
+    _signals_after_epoch(monkeypatch, 7, [signal.SIGINT, signal.SIGINT])
     model = tmp_path / "m.npz"
     checkpoints = ["--checkpoint-every", every] if every else []
     result = cli("train", FLOWER, "--epochs", 30, "--save", model, *checkpoints, "-q")
@@ -278,18 +283,7 @@ def test_a_second_ctrl_c_mid_run_writes_nothing_and_says_what_is_on_disk(cli, tm
 
 
 def test_metrics_after_ctrl_c_record_the_time_spent(cli, tmp_path, monkeypatch):
-    import dnn_cli.training_run as train_command
-
-    real_fit = train_command.fit
-
-    def fit(prepared, callback=None):
-        def interrupting(result):
-            callback(result)
-            if result.epoch == 5:
-                _send(signal.SIGINT)
-        return real_fit(prepared, callback=interrupting)
-
-    monkeypatch.setattr(train_command, "fit", fit)
+    _signals_after_epoch(monkeypatch, 5, [signal.SIGINT])
     metrics = tmp_path / "m.json"
     result = cli("train", FLOWER, "--epochs", 30, "--metrics-out", metrics, "-q")
     assert result.exit_code == 130, result.output
