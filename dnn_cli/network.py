@@ -240,13 +240,16 @@ class Network:
     def cost_over_(self, AL, Y) -> float:
         """`cost(AL, Y)` bit for bit (no L2 term), computed in AL's own memory, which it overwrites, and one
         scratch array, with the loss's in-place forms: the metrics of a large m hold A^[L], Y and little more."""
+        from .fast_step import labels_if_binary  # here: fast_step builds on this module
+
         Y = self.targets(Y)
         forms = self.loss.in_place
         if forms is None:
             return self.cost(AL, Y)
         U = np.empty_like(AL)
-        if forms.of_labels_ is not None and ((Y == 0) | (Y == 1)).all():
-            return float(forms.of_labels_(AL, Y == 1, AL, U))
+        Y_is_one = labels_if_binary(self, Y)
+        if Y_is_one is not None:
+            return float(forms.of_labels_(AL, Y_is_one, AL, U))
         return float(forms.cost_(AL, Y, AL, U))
 
     def l2_cost(self, l2: float, m: int):
