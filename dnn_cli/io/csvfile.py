@@ -59,17 +59,11 @@ def parse_number(path, line: int, column: str, text: str) -> float:
 
 def read_rows(path: Path) -> list[tuple[int, list[str]]]:
     """Non-blank rows of a CSV with the 1-based file line each starts on."""
-    rows = []
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
             reader = csv.reader(f)
-            line = 1
             try:
-                for row in reader:
-                    # A quoted cell may span lines, so a row starts after the previous row's end.
-                    if row:
-                        rows.append((line, row))
-                    line = reader.line_num + 1
+                rows = list(_numbered(reader))
             except csv.Error as e:
                 raise DataError(f"{path}: line {reader.line_num}: malformed CSV ({e})") from None
     except FileNotFoundError:
@@ -86,15 +80,20 @@ def row_line(path: Path, index: int) -> int:
     """The file line the non-blank row `index` of a CSV starts on (0: the header), as `read_rows` numbers them,
     found by reading up to it without keeping the rows; 0 if the file has fewer rows."""
     with open(path, newline="", encoding="utf-8-sig") as f:
-        reader = csv.reader(f)
-        line, seen = 1, -1
-        for row in reader:
-            if row:
-                seen += 1
-                if seen == index:
-                    return line
-            line = reader.line_num + 1
+        for k, (line, _) in enumerate(_numbered(csv.reader(f))):
+            if k == index:
+                return line
     return 0
+
+
+def _numbered(reader):
+    """(line, cells) of each non-blank row of a csv.reader, with the 1-based file line the row starts on."""
+    line = 1
+    for row in reader:
+        # A quoted cell may span lines, so a row starts after the previous row's end.
+        if row:
+            yield line, row
+        line = reader.line_num + 1
 
 
 def check_delimiter(path, line: int, columns: list[str]) -> None:
