@@ -15,6 +15,8 @@ from .io.csvfile import parse_int_label, parse_number, quoted
 from .io.datapath import check_data_path
 from .io.tables import ArrayTable, labelled_raw, load_file, read_table
 
+HELDOUT_KEYS = ("dev_source", "test_source")  # the config's data keys of further files: dev, then test
+
 
 def read_heldout(path: str, key: str, source: str = "<config>"):
     """The file of config key data.`key` as a table (`io.tables.read_table`), its path checked first: what a

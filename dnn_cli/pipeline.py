@@ -16,7 +16,7 @@ import numpy as np
 from .datasets import DATASETS, Dataset, make_dataset
 from .encoding import Encoder
 from .errors import ConfigError, DataError, listed, shorten
-from .heldout import load_heldout
+from .heldout import HELDOUT_KEYS, load_heldout
 from .io.csvfile import parse_float
 from .io.datapath import check_data_path
 from .io.tables import load_file
@@ -205,6 +205,14 @@ def train_split(config, source: str = "<config>", *, file_data: Dataset | None =
     return split(dataset, config.data.dev_fraction, data_rng)[0]
 
 
+def encoded_train_split(config, source: str = "<config>", *, file_data: Dataset | None = None):
+    """(train, encoder): the training split `prepare` makes, its raw columns encoded as `prepare` encodes them
+    (encoder None for numeric data); unchecked. What `dnn shapes` and a sweep check the layers against."""
+    train = train_split(config, source, file_data=file_data)
+    encoder = fit_encoder(config, train)
+    return (encoded(train, encoder, "the training split") if encoder is not None else train), encoder
+
+
 def prepare(config, *, source: str = "<config>", parameters: dict | None = None,
             dataset: Dataset | None = None, heldout_tables: dict | None = None) -> Prepared:
     """Data, splits, scaling and a network (new from the init scheme, or from `parameters`).
@@ -234,7 +242,7 @@ def prepare(config, *, source: str = "<config>", parameters: dict | None = None,
     tables = heldout_tables or {}
     heldout = {key: load_heldout(getattr(config.data, key), key, dataset, encoder, config.data.missing, source,
                                  ignore=config.data.ignore_columns, table=tables.get(key))
-               for key in ("dev_source", "test_source") if getattr(config.data, key) is not None}
+               for key in HELDOUT_KEYS if getattr(config.data, key) is not None}
     dev_set = heldout.get("dev_source", dev_set)
     test_set = heldout.get("test_source")
     check_split(config, train_set, dev_set, source)

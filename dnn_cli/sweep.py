@@ -188,9 +188,6 @@ def data_key(config) -> tuple | None:
     return data.source, data.label, tuple(data.ignore_columns), data.missing, task_of(config)
 
 
-HELDOUT_KEYS = ("dev_source", "test_source")
-
-
 def read_data(sweep: Sweep) -> dict:
     """Read every data file the runs use, once: data_key -> Dataset (built-in datasets are drawn by the runs),
     and ("heldout", path) -> the table of each dev and test file (`heldout_tables` picks a run's), so that
@@ -215,8 +212,8 @@ def read_data(sweep: Sweep) -> dict:
 def _read_run_data(run, source: str, datasets: dict, drawn: dict, encoders: dict) -> None:
     """`read_data` for one run: its data file and dev and test files into `datasets` (each once), its layers
     checked against the data (drawn: built-in datasets by their keys; encoders: encoded train splits by key)."""
-    from .heldout import read_heldout
-    from .pipeline import check_layers_match_data, encoded, fit_encoder, load_dataset, streams, task_of, train_split
+    from .heldout import HELDOUT_KEYS, read_heldout
+    from .pipeline import check_layers_match_data, encoded_train_split, load_dataset, streams, task_of
 
     key = data_key(run.config)
     if key is not None:
@@ -233,10 +230,8 @@ def _read_run_data(run, source: str, datasets: dict, drawn: dict, encoders: dict
         # Raw columns (text, missing cells): n^[0] is known once an encoder is fitted on a train split, as
         # `prepare` does for each run; the first run's split stands for all here (each run checks its own).
         if key not in encoders:
-            train = train_split(run.config, source, file_data=dataset)
-            encoder = fit_encoder(run.config, train)
-            encoders[key] = encoder, encoded(train, encoder, "the training split")
-        encoder, dataset = encoders[key]
+            encoders[key] = encoded_train_split(run.config, source, file_data=dataset)
+        dataset, encoder = encoders[key]
     check_layers_match_data(run.config, dataset, source, encoder)
     for name in HELDOUT_KEYS:
         path = getattr(run.config.data, name)
@@ -246,6 +241,8 @@ def _read_run_data(run, source: str, datasets: dict, drawn: dict, encoders: dict
 
 def heldout_tables(config, data: dict) -> dict:
     """A run's dev and test files as `read_data` read them: "dev_source" / "test_source" -> table."""
+    from .heldout import HELDOUT_KEYS
+
     return {name: data["heldout", getattr(config.data, name)] for name in HELDOUT_KEYS
             if getattr(config.data, name) is not None}
 

@@ -97,8 +97,8 @@ def test_shapes_takes_m_from_the_pipelines_train_split(cli, monkeypatch, tmp_pat
     path.write_text(config.to_yaml(), encoding="utf-8")
     real = pipeline.train_split
 
-    def first_123(cfg, source):
-        split = real(cfg, source)
+    def first_123(cfg, source, *, file_data=None):
+        split = real(cfg, source, file_data=file_data)
         return dataclasses.replace(split, X=split.X[:, :123], y=split.y[:, :123])
 
     monkeypatch.setattr(pipeline, "train_split", first_123)

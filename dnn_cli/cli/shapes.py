@@ -20,19 +20,17 @@ def command(
     from ..config import load_config
     from ..errors import UsageError
     from ..network import shape_rows
-    from ..pipeline import check_layers_match_data, encoded, fit_encoder, train_split
+    from ..pipeline import check_layers_match_data, encoded_train_split
 
     cfg = load_config(config, set_)
     if m is not None and m < 1:
         raise UsageError(f"--m: expected a positive integer, got {m}")
     encoder = None
     if m is None or cfg.data.is_file():
-        train = train_split(cfg, str(config))
+        train, encoder = encoded_train_split(cfg, str(config))
         m = default_m(cfg, train) if m is None else m
-        encoder = fit_encoder(cfg, train)
         # As dnn train would: a table of a network that does not fit the data is not shown as if it did.
-        check_layers_match_data(cfg, encoded(train, encoder, "the training split") if encoder else train,
-                                str(config), encoder)
+        check_layers_match_data(cfg, train, str(config), encoder)
     rows = shape_rows(cfg.model.layers, cfg.model.activations, m)
     inputs = encoder.describe() if encoder is not None and encoder.has_categories else None
     out().print(render.shapes_table(rows, layers=cfg.model.layers, m=m, inputs=inputs))
